@@ -1,0 +1,39 @@
+/**
+ * Layout of a thread's syscall page: the SharedArrayBuffer through which the synchronous
+ * transport traps into the kernel.
+ *
+ * The user thread writes the syscall number and its wire slots, moves `state` from IDLE to
+ * REQUEST and sleeps in `Atomics.wait`; the kernel serves the request, writes r0/r1, moves
+ * `state` to REPLY and notifies. Arguments travel as float64 so that a NaN, a fraction or a huge
+ * value reaches the kernel's verifier as sent, instead of being silently truncated by an Int32Array.
+ */
+import { MAX_WIRE_SLOTS } from './syscalls';
+
+export const PAGE_STATE = { IDLE: 0, REQUEST: 1, REPLY: 2, DEAD: 3 } as const;
+
+/** Int32 control words. */
+export const CTL_STATE = 0;
+export const CTL_SEQ = 1;
+const CTL_WORDS = 4;
+
+/** Float64 slots after the control words. */
+export const SLOT_NR = 0;
+export const SLOT_ARGS = 1;
+export const SLOT_R0 = SLOT_ARGS + MAX_WIRE_SLOTS;
+export const SLOT_R1 = SLOT_R0 + 1;
+const SLOTS = SLOT_R1 + 1;
+
+export const PAGE_BYTES = CTL_WORDS * 4 + SLOTS * 8;
+
+export interface PageViews {
+  readonly ctl: Int32Array;
+  readonly slots: Float64Array;
+}
+
+export function pageViews(sab: SharedArrayBuffer): PageViews {
+  return { ctl: new Int32Array(sab, 0, CTL_WORDS), slots: new Float64Array(sab, CTL_WORDS * 4, SLOTS) };
+}
+
+export function newSyscallPage(): SharedArrayBuffer {
+  return new SharedArrayBuffer(PAGE_BYTES);
+}

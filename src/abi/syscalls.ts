@@ -1,0 +1,134 @@
+/**
+ * The syscall ABI: every syscall's number, name and argument schema, declared once.
+ *
+ * Both sides import this table and nothing else of each other. User-side stubs derive their
+ * argument types from it (`SyscallArgs<'spi_transceive'>`), every transport flattens arguments
+ * by it (`flattenArgs`), and the kernel's generic verifier walks it before any handler runs. It
+ * holds no state: adding a syscall means adding one entry here and one handler in the kernel.
+ *
+ * Argument kinds:
+ * - `obj`: an opaque handle to a kernel object of one type; the caller must hold a grant.
+ * - `int`: an integer in [min, max] (a NaN, a fraction or an out-of-range value is a fault).
+ * - `buf`: a window in one of the caller's memory partitions, three slots on the wire
+ *   (partition handle, offset, length). `in` buffers are read by the kernel, `out` written by it.
+ */
+
+export type ObjectType = 'spi_device' | 'i2c_device' | 'gpio' | 'partition' | 'thread' | 'endpoint' | 'bus';
+
+export interface ObjArg { readonly kind: 'obj'; readonly name: string; readonly type: ObjectType }
+export interface IntArg { readonly kind: 'int'; readonly name: string; readonly min: number; readonly max: number }
+export interface BufArg {
+  readonly kind: 'buf';
+  readonly name: string;
+  readonly dir: 'in' | 'out';
+  /** Largest window the kernel accepts for this argument. */
+  readonly maxLen: number;
+}
+export type ArgDecl = ObjArg | IntArg | BufArg;
+
+export interface SyscallDecl {
+  readonly nr: number;
+  readonly args: readonly ArgDecl[];
+  readonly doc: string;
+}
+
+const obj = <N extends string>(name: N, type: ObjectType): ObjArg => ({ kind: 'obj', name, type });
+const int = (name: string, min: number, max: number): IntArg => ({ kind: 'int', name, min, max });
+const buf = (name: string, dir: 'in' | 'out', maxLen: number): BufArg => ({ kind: 'buf', name, dir, maxLen });
+
+/** Wire size of one SPI transfer descriptor (see abi/spi.ts), modelled on spidev's 32 bytes. */
+export const SPI_XFER_DESC_SIZE = 32;
+/** Most transfers in one SPI transaction; spidev rejects 512 (REFERENCE.md). */
+export const SPI_MAX_XFERS = 64;
+/** Wire size of one I2C message descriptor (see abi/i2c.ts). */
+export const I2C_MSG_DESC_SIZE = 16;
+export const I2C_MAX_MSGS = 16;
+/** Largest IPC message, copied by the kernel between partitions. */
+export const IPC_MAX_MSG = 64 * 1024;
+export const U31 = 0x7fffffff;
+
+export const SYSCALLS = {
+  null: { nr: 0, args: [], doc: 'Does nothing and returns 0: measures the cost of the syscall path itself.' },
+  spi_transceive: {
+    nr: 1,
+    args: [obj('dev', 'spi_device'), buf('xfers', 'in', SPI_MAX_XFERS * SPI_XFER_DESC_SIZE)],
+    doc: 'One SPI transaction: the transfer descriptors in `xfers` run with chip select held (unless a descriptor sets cs_change).',
+  },
+  spi_lock: {
+    nr: 2,
+    args: [obj('dev', 'spi_device'), int('timeout_ms', 1, 60_000)],
+    doc: "Holds the device's bus across several transactions; the kernel faults a holder that keeps it past timeout_ms.",
+  },
+  spi_unlock: { nr: 3, args: [obj('dev', 'spi_device')], doc: 'Releases a bus held by spi_lock.' },
+  i2c_transfer: {
+    nr: 4,
+    args: [obj('dev', 'i2c_device'), buf('msgs', 'in', I2C_MAX_MSGS * I2C_MSG_DESC_SIZE)],
+    doc: 'One I2C transfer of several messages to the device address (repeated start between them where the bus can).',
+  },
+  gpio_get: { nr: 5, args: [obj('line', 'gpio')], doc: 'Returns the level of a GPIO line (0 or 1).' },
+  gpio_set: { nr: 6, args: [obj('line', 'gpio'), int('value', 0, 1)], doc: 'Drives a GPIO line.' },
+  sleep: { nr: 7, args: [int('usec', 0, 10_000_000)], doc: 'Blocks the calling thread for usec microseconds.' },
+  yield: { nr: 8, args: [], doc: 'Gives the kernel a turn; returns 0.' },
+  ipc_call: {
+    nr: 9,
+    args: [obj('ep', 'endpoint'), buf('msg', 'in', IPC_MAX_MSG), buf('reply', 'out', IPC_MAX_MSG)],
+    doc: "Sends msg to the endpoint's server and blocks for its reply; returns the reply's length (r1: the server's status).",
+  },
+  ipc_receive: {
+    nr: 10,
+    args: [obj('ep', 'endpoint'), buf('msg', 'out', IPC_MAX_MSG)],
+    doc: 'Blocks for the next message to an endpoint the caller serves; returns its length (r1: a client token for ipc_reply).',
+  },
+  ipc_reply: {
+    nr: 11,
+    args: [obj('ep', 'endpoint'), int('client', 1, U31), buf('reply', 'in', IPC_MAX_MSG), int('status', -4095, U31)],
+    doc: 'Answers the message identified by the client token.',
+  },
+  obj_list: {
+    nr: 12,
+    args: [buf('out', 'out', 64 * 1024)],
+    doc: "Writes a JSON list of the caller's own grants and partitions into out; returns its length.",
+  },
+} as const satisfies Record<string, SyscallDecl>;
+
+export type SyscallName = keyof typeof SYSCALLS;
+
+/** A partition window as a user thread names it: partition handle, byte offset, byte length. */
+export interface BufRef { readonly part: number; readonly off: number; readonly len: number }
+
+type ValueOf<A extends ArgDecl> = A extends { kind: 'buf' } ? BufRef : number;
+type ValuesOf<T extends readonly ArgDecl[]> = { [K in keyof T]: T[K] extends ArgDecl ? ValueOf<T[K]> : never };
+
+/** The typed argument tuple of a syscall, derived from its declaration. */
+export type SyscallArgs<N extends SyscallName> = ValuesOf<(typeof SYSCALLS)[N]['args']>;
+
+/** Number of wire slots (float64 words) a syscall's arguments take. */
+export function wireSlots(decl: SyscallDecl): number {
+  return decl.args.reduce((n, a) => n + (a.kind === 'buf' ? 3 : 1), 0);
+}
+
+/** Most wire slots any syscall takes: the size of the argument area of a syscall page. */
+export const MAX_WIRE_SLOTS = Math.max(...Object.values(SYSCALLS).map((d) => wireSlots(d)));
+
+/** Flattens typed arguments into wire slots, in declaration order. */
+export function flattenArgs(decl: SyscallDecl, args: readonly (number | BufRef)[]): number[] {
+  const out: number[] = [];
+  decl.args.forEach((a, i) => {
+    const v = args[i];
+    if (a.kind === 'buf') {
+      const b = v as BufRef;
+      out.push(b.part, b.off, b.len);
+    } else {
+      out.push(v as number);
+    }
+  });
+  return out;
+}
+
+const BY_NR: ReadonlyMap<number, [SyscallName, SyscallDecl]> = new Map(
+  (Object.entries(SYSCALLS) as [SyscallName, SyscallDecl][]).map(([name, d]) => [d.nr, [name, d]]),
+);
+
+export function syscallByNumber(nr: number): [SyscallName, SyscallDecl] | undefined {
+  return BY_NR.get(nr);
+}
