@@ -1,0 +1,45 @@
+/**
+ * The lazy loaders of the optional native packages: they load the real packages here, and a
+ * missing or broken build becomes an actionable HilError instead of a bare MODULE_NOT_FOUND.
+ */
+import { HilError } from '../../src/abi/errno';
+import { loadI2cBus, loadSerialPort, loadSpiDevice, setNativeRequireForTests } from '../../src/hal/native';
+
+afterEach(() => setNativeRequireForTests(undefined));
+
+test('the installed packages load and expose the API the backends use', () => {
+  expect(typeof loadSpiDevice().open).toBe('function');
+  expect(typeof loadI2cBus().open).toBe('function');
+  expect(typeof loadSerialPort().SerialPort).toBe('function');
+});
+
+test('a missing package says what to install and what the build needs', () => {
+  setNativeRequireForTests((id) => {
+    const e = new Error(`Cannot find module '${id}'`);
+    (e as Error & { code: string }).code = 'MODULE_NOT_FOUND';
+    throw e;
+  });
+  let err: unknown;
+  try {
+    loadSpiDevice();
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeInstanceOf(HilError);
+  expect((err as HilError).code).toBe('ENOSYS');
+  expect((err as HilError).message).toMatch(/spi-device is not installed or its native build failed/);
+  expect((err as HilError).message).toMatch(/npm install spi-device/);
+  expect((err as HilError).message).toMatch(/python3, make and g\+\+/);
+});
+
+test('an addon already loaded by another thread is explained', () => {
+  setNativeRequireForTests(() => {
+    throw new Error('Module did not self-register: /x/build/Release/i2c.node.');
+  });
+  expect(() => loadI2cBus()).toThrow(/load hardware addons only in the thread that owns the bus/);
+});
+
+test('a package with an unexpected API is refused', () => {
+  setNativeRequireForTests(() => ({ notOpen: 1 }));
+  expect(() => loadSerialPort()).toThrow(/does not have the expected API/);
+});
