@@ -1,0 +1,7 @@
+/**
+ * The devicetree module's public surface: DTS/DTB parsing and writing, bindings, typed
+ * accessors for drivers, and the live-tree probe. The kernel and the CLI import from here.
+ */
+export * from './tree';
+export { DtsError, formatDiagnostic } from './dts-error';
+export { parseDts, parseDtsFile, type ParseOptions } from './parse';
