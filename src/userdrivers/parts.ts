@@ -5,6 +5,7 @@
  * address width come from the devicetree or from this table (the CLI and tests look parts up by
  * name; the mock board builds models from it). Pure data: drivers and device models both import it.
  */
+import type { At24Config, At25Config, EepromConfig } from '../abi/device-config';
 import { HilError } from '../abi/errno';
 
 export interface At25Part {
@@ -93,4 +94,28 @@ export function partByName(name: string): EepromPart {
  */
 export function at24AddressSpan(p: { size: number; addressWidth: 8 | 16 }): number {
   return Math.max(1, Math.ceil(p.size / 2 ** p.addressWidth));
+}
+
+export interface PartConfigOptions {
+  /** Devicetree label to report in errors (default: the part name in lower case). */
+  readonly name?: string;
+  readonly timeoutMs?: number;
+  readonly readOnly?: boolean;
+  /** AT25 only. */
+  readonly maxSpeedHz?: number;
+  /** AT24 only: the lowest 7-bit device address (default 0x50). */
+  readonly address?: number;
+}
+
+/** The driver configuration a devicetree node for this part would produce (for the CLI and tests). */
+export function partConfig(part: At25Part, opts?: PartConfigOptions): At25Config;
+export function partConfig(part: At24Part, opts?: PartConfigOptions): At24Config;
+export function partConfig(part: EepromPart, opts?: PartConfigOptions): EepromConfig;
+export function partConfig(part: EepromPart, opts: PartConfigOptions = {}): EepromConfig {
+  const name = opts.name ?? part.name.toLowerCase();
+  const common = { name, path: `/${name}`, size: part.size, pageSize: part.pageSize, timeoutMs: opts.timeoutMs ?? 10, readOnly: opts.readOnly ?? false };
+  if (part.kind === 'at25') {
+    return { kind: 'at25', ...common, addressWidth: part.addressWidth, maxSpeedHz: opts.maxSpeedHz ?? 5_000_000, mode: 0 };
+  }
+  return { kind: 'at24', ...common, addressWidth: part.addressWidth, address: opts.address ?? 0x50 };
 }

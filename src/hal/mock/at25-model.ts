@@ -2,17 +2,26 @@
  * A datasheet-accurate model of an AT25-family SPI EEPROM (AT25010 … AT25M01, 25AA/25LC, M95xxx).
  *
  * Behaviour modelled, per the AT25 datasheets (see shared REFERENCE.md):
- * - opcodes WREN, WRDI, RDSR, WRSR, READ, WRITE; anything else is ignored (MISO stays high);
- * - 1-, 2- or 3-byte addresses; on 1-byte parts bit 3 of READ/WRITE carries A8 (AT25040);
- *   address bits beyond the part's size are "don't care" (aliasing);
- * - READ auto-increments and rolls over at the end of the array;
- * - WRITE needs WEL, latches 1..page bytes that wrap inside the page, and takes effect only when
- *   chip select rises after whole bytes; WEL clears when the write cycle completes;
- * - status register WIP, WEL, BP1:BP0, WPEN; BP-protected writes are silently ignored (WEL clears);
- *   WPEN with the WP pin low makes the status register read-only;
- * - during the write cycle (tWC) only RDSR is answered.
+ * - opcodes WREN 06, WRDI 04, RDSR 05, WRSR 01, READ 03, WRITE 02; any other opcode makes the chip
+ *   ignore the whole selection (MISO stays high);
+ * - 1-, 2- or 3-byte addresses; on 1-byte parts bit 3 of READ/WRITE carries A8 (AT25040) and is
+ *   "don't care" on smaller ones; address bits beyond the part's size are ignored (aliasing);
+ * - READ auto-increments and rolls over at the end of the array; RDSR repeats the status while
+ *   chip select stays low (WIP is live);
+ * - WREN/WRDI act when chip select rises; WRITE needs WEL, latches bytes that wrap inside the page,
+ *   and starts the write cycle only when chip select rises after a whole data byte;
+ * - status register WIP, WEL, BP1:BP0, WPEN (bits 4–6 read 0); WRSR needs WEL and starts a cycle;
+ *   WEL clears when a WRITE/WRSR cycle ends, after WRDI, and at power-up;
+ * - a WRITE into a BP-protected block is silently ignored (no cycle, WEL clears), as silicon does;
+ * - WPEN with the WP pin low makes the status register read-only (WRSR ignored, WEL clears);
+ * - during the write cycle (tWC) only RDSR is answered; everything else is ignored.
+ * Not modelled: HOLD, bit-level (non-byte-aligned) chip-select edges.
+ *
+ * Time comes from a `Clock` the tests own; `faults` switches on misbehaviour (see faults.ts).
  */
 import type { Clock } from '../clock';
+import { noEepromFaults, type EepromFaults } from './faults';
+import { RamStore, type MemoryStore } from './image';
 import type { SpiSlaveModel } from './spi-slave';
 
 export const AT25_OP = { WRSR: 0x01, WRITE: 0x02, READ: 0x03, WRDI: 0x04, RDSR: 0x05, WREN: 0x06 } as const;
@@ -27,25 +36,32 @@ export interface At25Geometry {
 
 export interface At25ModelOptions extends At25Geometry {
   readonly clock: Clock;
-  /** Write-cycle time tWC in microseconds. */
+  /** Write-cycle time tWC in microseconds (default 5000, the datasheet maximum). */
   readonly writeCycleUs?: number;
-  /** Initial contents; defaults to erased (0xff). Shared, so a file-backed image sees writes. */
+  /** Initial contents, shared (the model writes into it); defaults to erased (0xff). */
   readonly memory?: Uint8Array;
+  /** Backing store told about every completed write (e.g. a `FileImage`); overrides `memory`. */
+  readonly store?: MemoryStore;
+  /** Initial status register bits BP0, BP1, WPEN (as if written before power-up). */
+  readonly status?: number;
 }
 
-type Phase = 'opcode' | 'address' | 'data' | 'status-out' | 'status-in' | 'ignore';
+type Phase = 'opcode' | 'command' | 'address' | 'data' | 'status-out' | 'status-in' | 'ignore';
 
 export class At25Model implements SpiSlaveModel {
   readonly geometry: At25Geometry;
   readonly memory: Uint8Array;
   /** WP pin level: true = high (not asserted). */
   wpPin = true;
-  /** Counts of completed internal write cycles (page writes and status writes). */
+  /** Completed-or-running internal write cycles (page writes and status writes). */
   writeCycles = 0;
+  /** Switches for misbehaviour; see faults.ts. */
+  readonly faults: EepromFaults = noEepromFaults();
 
   private readonly clock: Clock;
   private readonly tWC: number;
   private readonly addrBytes: number;
+  private readonly store: MemoryStore;
   private sr = 0; // WEL, BP0, BP1, WPEN (WIP is derived from busyUntil)
   private busyUntil = -1;
   private welClearsAtCycleEnd = false;
@@ -55,16 +71,22 @@ export class At25Model implements SpiSlaveModel {
   private opcode = 0;
   private addr = 0;
   private addrLeft = 0;
-  private latch: { offset: number; value: number }[] = [];
+  private latch = new Map<number, number>();
+  private latchCount = 0;
   private statusIn: number | undefined;
 
   constructor(opts: At25ModelOptions) {
-    this.geometry = { size: opts.size, pageSize: opts.pageSize, addressWidth: opts.addressWidth };
+    const { size, pageSize, addressWidth } = opts;
+    if (![8, 9, 16, 24].includes(addressWidth)) throw new RangeError(`address width ${addressWidth} must be 8, 9, 16 or 24`);
+    if (!(size > 0) || !(pageSize > 0) || size % pageSize !== 0) throw new RangeError(`size ${size} must be a multiple of page size ${pageSize}`);
+    this.geometry = { size, pageSize, addressWidth };
     this.clock = opts.clock;
     this.tWC = opts.writeCycleUs ?? 5000;
-    this.addrBytes = opts.addressWidth <= 9 ? 1 : opts.addressWidth / 8;
-    this.memory = opts.memory ?? new Uint8Array(opts.size).fill(0xff);
-    if (this.memory.length !== opts.size) throw new RangeError(`memory is ${this.memory.length} bytes, part is ${opts.size}`);
+    this.addrBytes = addressWidth <= 9 ? 1 : addressWidth / 8;
+    this.store = opts.store ?? new RamStore(opts.memory ?? opts.size);
+    this.memory = this.store.bytes;
+    if (this.memory.length !== size) throw new RangeError(`memory is ${this.memory.length} bytes, part is ${size}`);
+    this.sr = (opts.status ?? 0) & (AT25_SR.BP0 | AT25_SR.BP1 | AT25_SR.WPEN);
   }
 
   /** Status register as RDSR would return it now. */
@@ -73,28 +95,40 @@ export class At25Model implements SpiSlaveModel {
     return this.sr | (this.busy() ? AT25_SR.WIP : 0);
   }
 
+  /** Power cycle: a running write cycle completes, WEL clears, per-selection state resets. */
+  powerCycle(): void {
+    this.busyUntil = -1;
+    this.welClearsAtCycleEnd = false;
+    this.faults.stuckBusy = false;
+    this.sr &= ~AT25_SR.WEL;
+    this.phase = 'opcode';
+  }
+
   select(): void {
     this.settle();
     this.phase = 'opcode';
-    this.latch = [];
+    this.opcode = 0;
+    this.latch.clear();
+    this.latchCount = 0;
     this.statusIn = undefined;
   }
 
   exchange(mosi: number): number {
     switch (this.phase) {
       case 'opcode':
-        return this.onOpcode(mosi);
+        return this.onOpcode(mosi & 0xff);
       case 'address':
-        this.addr = (this.addr << 8) | mosi;
+        this.addr = (this.addr << 8) | (mosi & 0xff);
         if (--this.addrLeft === 0) this.phase = 'data';
         return 0xff;
       case 'data':
-        return this.onData(mosi);
+        return this.onData(mosi & 0xff);
       case 'status-out':
         return this.status();
       case 'status-in':
-        if (this.statusIn === undefined) this.statusIn = mosi;
+        if (this.statusIn === undefined) this.statusIn = mosi & 0xff;
         return 0xff;
+      case 'command':
       case 'ignore':
         return 0xff;
     }
@@ -102,13 +136,23 @@ export class At25Model implements SpiSlaveModel {
 
   deselect(): void {
     this.settle();
-    if (this.busy()) return;
+    const phase = this.phase;
+    this.phase = 'opcode';
+    if (phase === 'opcode' || phase === 'ignore' || this.busy()) return;
     const op = this.baseOpcode(this.opcode);
-    if (this.phase === 'opcode') return; // selected and released without a command
     if (op === AT25_OP.WREN) this.sr |= AT25_SR.WEL;
     else if (op === AT25_OP.WRDI) this.sr &= ~AT25_SR.WEL;
-    else if (op === AT25_OP.WRITE && this.phase === 'data') this.commitWrite();
+    else if (op === AT25_OP.WRITE && phase === 'data') this.commitWrite();
     else if (op === AT25_OP.WRSR && this.statusIn !== undefined) this.commitStatus(this.statusIn);
+  }
+
+  /** True when a write to `offset` would be ignored because of BP1:BP0. */
+  isProtected(offset: number): boolean {
+    const { size } = this.geometry;
+    const bp = (this.sr >> 2) & 3;
+    if (bp === 0) return false;
+    const from = bp === 1 ? size - size / 4 : bp === 2 ? size / 2 : 0;
+    return offset >= from;
   }
 
   private onOpcode(mosi: number): number {
@@ -118,47 +162,72 @@ export class At25Model implements SpiSlaveModel {
       return 0xff;
     }
     const op = this.baseOpcode(mosi);
-    if (op === AT25_OP.RDSR) this.phase = 'status-out';
-    else if (op === AT25_OP.WRSR) this.phase = this.sr & AT25_SR.WEL ? 'status-in' : 'ignore';
-    else if (op === AT25_OP.READ || op === AT25_OP.WRITE) {
-      this.addr = this.addrBytes === 1 && mosi & 0x08 ? 1 : 0;
-      this.addrLeft = this.addrBytes;
-      this.phase = 'address';
-      if (op === AT25_OP.WRITE && !(this.sr & AT25_SR.WEL)) this.phase = 'ignore';
-    } else if (op === AT25_OP.WREN || op === AT25_OP.WRDI) this.phase = 'ignore';
-    else {
-      this.opcode = -1; // unknown opcode: the chip ignores the whole selection
-      this.phase = 'ignore';
+    switch (op) {
+      case AT25_OP.RDSR:
+        this.phase = 'status-out';
+        break;
+      case AT25_OP.WRSR:
+        this.phase = 'status-in';
+        break;
+      case AT25_OP.READ:
+      case AT25_OP.WRITE:
+        this.addr = this.addrBytes === 1 && mosi & 0x08 ? 1 : 0;
+        this.addrLeft = this.addrBytes;
+        this.phase = 'address';
+        break;
+      case AT25_OP.WREN:
+      case AT25_OP.WRDI:
+        this.phase = 'command'; // acts when chip select rises
+        break;
+      default:
+        this.phase = 'ignore'; // unknown opcode: the chip ignores the whole selection
     }
     return 0xff;
   }
 
   private onData(mosi: number): number {
     const { size, pageSize } = this.geometry;
+    const start = this.addr % size;
     if (this.baseOpcode(this.opcode) === AT25_OP.READ) {
-      const v = this.memory[this.addr % size]!;
-      this.addr = (this.addr + 1) % size;
+      let v = this.memory[start]!;
+      const flip = this.faults.flipOnRead;
+      if (flip && flip.offset === start) v ^= flip.mask;
+      this.addr = (start + 1) % size;
       return v;
     }
-    // WRITE: the page latch wraps inside the page
-    const start = this.addr % size;
+    // WRITE: the page latch wraps inside the page; a later byte for the same cell wins
     const pageBase = start - (start % pageSize);
-    const offset = pageBase + ((start - pageBase + this.latch.length) % pageSize);
-    this.latch.push({ offset, value: mosi });
+    const offset = pageBase + ((start - pageBase + this.latchCount) % pageSize);
+    this.latch.set(offset, mosi);
+    this.latchCount++;
     return 0xff;
   }
 
   private commitWrite(): void {
-    if (this.latch.length === 0) return;
-    if (this.latch.some((b) => this.isProtected(b.offset))) {
-      this.sr &= ~AT25_SR.WEL; // silently ignored, as silicon does
-      return;
+    if (!(this.sr & AT25_SR.WEL) || this.latch.size === 0) return;
+    for (const offset of this.latch.keys()) {
+      if (this.isProtected(offset)) {
+        this.sr &= ~AT25_SR.WEL; // silently ignored, as silicon does
+        return;
+      }
     }
-    for (const b of this.latch) this.memory[b.offset] = b.value; // later bytes win after a wrap
+    if (this.faults.dropWrites > 0) {
+      this.faults.dropWrites--;
+    } else {
+      let lo = Infinity;
+      let hi = -1;
+      for (const [offset, value] of this.latch) {
+        this.memory[offset] = value;
+        lo = Math.min(lo, offset);
+        hi = Math.max(hi, offset);
+      }
+      this.store.commit(lo, hi - lo + 1);
+    }
     this.startCycle();
   }
 
   private commitStatus(value: number): void {
+    if (!(this.sr & AT25_SR.WEL)) return;
     const hardwareProtected = (this.sr & AT25_SR.WPEN) !== 0 && !this.wpPin;
     if (hardwareProtected) {
       this.sr &= ~AT25_SR.WEL;
@@ -173,7 +242,7 @@ export class At25Model implements SpiSlaveModel {
     this.busyUntil = this.clock.nowUs() + this.tWC;
     this.welClearsAtCycleEnd = true;
     this.writeCycles++;
-    this.settle();
+    if (this.faults.hangOnCycle > 0 && --this.faults.hangOnCycle === 0) this.faults.stuckBusy = true;
   }
 
   /** Ends a finished write cycle: WIP and WEL clear. */
@@ -185,18 +254,10 @@ export class At25Model implements SpiSlaveModel {
   }
 
   private busy(): boolean {
-    return this.clock.nowUs() < this.busyUntil;
+    return this.faults.stuckBusy || this.clock.nowUs() < this.busyUntil;
   }
 
   private baseOpcode(op: number): number {
     return this.addrBytes === 1 ? op & ~0x08 : op;
-  }
-
-  isProtected(offset: number): boolean {
-    const { size } = this.geometry;
-    const bp = (this.sr >> 2) & 3;
-    if (bp === 0) return false;
-    const from = bp === 1 ? (size * 3) / 4 : bp === 2 ? size / 2 : 0;
-    return offset >= from;
   }
 }

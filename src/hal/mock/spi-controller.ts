@@ -3,11 +3,13 @@
  *
  * It records every transaction in a log that tests read ("which bytes did the bus see, on which
  * chip select"), advances the models' clock by the time each transfer would take on the wire, and
- * treats a chip select with no model as a floating bus (MISO reads 0xff).
+ * treats a chip select with no model as a floating bus (MISO reads 0xff). `faults` fails a chosen
+ * transaction with an errno, optionally after some of its transfers reached the chip.
  */
-import { HilError } from '../../abi/errno';
+import { HilError, type ErrnoCode } from '../../abi/errno';
 import type { Clock } from '../clock';
 import type { SpiController, SpiDevice, SpiDeviceOptions, SpiTransfer } from '../spi';
+import { BusFaults } from './faults';
 import type { SpiSlaveModel } from './spi-slave';
 
 export interface MockXferRecord {
@@ -19,7 +21,10 @@ export interface MockXferRecord {
 
 export interface MockTransactionRecord {
   readonly chipSelect: number;
+  /** Transfers that reached the wire. */
   readonly xfers: readonly MockXferRecord[];
+  /** Set when an injected fault failed the transaction. */
+  readonly error?: ErrnoCode;
 }
 
 export interface MockSpiOptions {
@@ -32,6 +37,7 @@ export interface MockSpiOptions {
 export class MockSpiController implements SpiController {
   readonly name: string;
   readonly log: MockTransactionRecord[] = [];
+  readonly faults = new BusFaults();
   private readonly models = new Map<number, SpiSlaveModel>();
   private readonly clock: Clock;
   readonly maxTransferBytes: number;
@@ -64,10 +70,21 @@ export class MockSpiController implements SpiController {
     if (total > this.maxTransferBytes) {
       throw new HilError('EMSGSIZE', `${this.name}: transaction of ${total} bytes exceeds the bus limit of ${this.maxTransferBytes}`);
     }
+    const fault = this.faults.next();
     const model = this.models.get(opts.chipSelect);
     const records: MockXferRecord[] = [];
+    if (fault && fault.afterOps === 0) {
+      this.log.push({ chipSelect: opts.chipSelect, xfers: records, error: fault.code });
+      throw new HilError(fault.code, `${this.name}: injected bus error on chip select ${opts.chipSelect}`);
+    }
     model?.select();
-    xfers.forEach((x, i) => {
+    for (let i = 0; i < xfers.length; i++) {
+      const x = xfers[i]!;
+      if (fault && i === fault.afterOps) {
+        model?.deselect();
+        this.log.push({ chipSelect: opts.chipSelect, xfers: records, error: fault.code });
+        throw new HilError(fault.code, `${this.name}: injected bus error on chip select ${opts.chipSelect} after ${i} transfers`);
+      }
       const tx = new Uint8Array(x.len);
       if (x.tx) tx.set(x.tx.subarray(0, x.len));
       const rx = new Uint8Array(x.len);
@@ -80,8 +97,13 @@ export class MockSpiController implements SpiController {
         model?.deselect();
         model?.select();
       }
-    });
+    }
     model?.deselect();
+    if (fault) {
+      // the whole transaction reached the chip, but the controller reports a failure
+      this.log.push({ chipSelect: opts.chipSelect, xfers: records, error: fault.code });
+      throw new HilError(fault.code, `${this.name}: injected bus error on chip select ${opts.chipSelect} after the transaction`);
+    }
     this.log.push({ chipSelect: opts.chipSelect, xfers: records });
   }
 }

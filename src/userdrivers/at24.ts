@@ -1,0 +1,231 @@
+/**
+ * User-mode driver for AT24-family I2C EEPROMs (AT24C01 … AT24C512, AT24CM01, 24AA/24LC).
+ *
+ * Written only against `I2cDeviceApi` and `DriverEnv`. Memory-address bits above the word address
+ * (AT24C04/08/16: A8–A10, AT24CM01: A16) select the device address, so transfers never cross a
+ * block; page writes never cross a page. A random read is one transfer of two messages (word
+ * address, then read) that is correct with or without repeated START, because the chip's address
+ * pointer survives a STOP.
+ *
+ * Acknowledge polling: while a write cycle runs the chip NACKs its address, so every operation is
+ * retried on `EREMOTEIO` until the node's timeout (then `ETIMEDOUT`). After each page the driver
+ * sleeps most of the cycle time it measured on the previous page, so a page costs about two
+ * transfers, not dozens. The last page is waited for before `write` returns: the read-back of
+ * `verify` doubles as the poll; without verify a word-address-only "dummy write" polls.
+ */
+import { HilError } from '../abi/errno';
+import type { At24Config } from '../abi/device-config';
+import type { DriverEnv, I2cDeviceApi, I2cOp } from '../user/device-api';
+import {
+  checkAborted,
+  checkData,
+  checkFill,
+  checkRange,
+  compareReadback,
+  type Eeprom,
+  type EepromStatus,
+  type ProtectionSettings,
+  type WriteOptions,
+} from './eeprom';
+
+export interface At24DriverOptions {
+  /** Pause between acknowledge polls while a write cycle runs (default 250 µs). */
+  readonly pollIntervalUs?: number;
+}
+
+const MAX_CHUNK = 64 * 1024;
+
+export class At24Eeprom implements Eeprom {
+  readonly name: string;
+  private readonly addrBytes: number;
+  private readonly blockSize: number;
+  private readonly pollUs: number;
+  private readonly hdr: Uint8Array;
+  private readonly probe: Uint8Array;
+  private readonly io: Uint8Array;
+  private readonly maxReadChunk: number;
+  private readonly maxWriteChunk: number;
+  private cycleEstimateUs = 0;
+  /** When the last write cycle we started began (ms), or undefined if none can be running. */
+  private cycleStartedMs: number | undefined;
+
+  constructor(
+    private readonly i2c: I2cDeviceApi,
+    private readonly cfg: At24Config,
+    private readonly env: DriverEnv,
+    opts: At24DriverOptions = {},
+  ) {
+    this.name = cfg.name;
+    validateConfig(cfg);
+    this.addrBytes = cfg.addressWidth / 8;
+    this.blockSize = 2 ** cfg.addressWidth;
+    this.pollUs = opts.pollIntervalUs ?? 250;
+    const max = i2c.maxTransferBytes;
+    if (!Number.isInteger(max) || max < this.addrBytes + 1) {
+      throw new HilError('EINVAL', `${cfg.name}: the I2C backend moves at most ${max} bytes per message; an AT24 needs ${this.addrBytes + 1}`);
+    }
+    this.maxReadChunk = Math.min(max, MAX_CHUNK, cfg.size);
+    this.maxWriteChunk = Math.min(max - this.addrBytes, cfg.pageSize);
+    this.hdr = env.alloc(this.addrBytes);
+    this.probe = env.alloc(1);
+    this.io = env.alloc(Math.max(this.maxReadChunk, this.addrBytes + this.maxWriteChunk));
+  }
+
+  size(): number {
+    return this.cfg.size;
+  }
+
+  pageSize(): number {
+    return this.cfg.pageSize;
+  }
+
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    checkRange(this.name, this.cfg.size, offset, length);
+    const out = new Uint8Array(length);
+    await this.readInto(offset, length, (chunk, pos) => out.set(chunk, pos));
+    return out;
+  }
+
+  async write(offset: number, data: Uint8Array, opts: WriteOptions = {}): Promise<void> {
+    checkData(this.name, data);
+    checkRange(this.name, this.cfg.size, offset, data.length);
+    if (data.length === 0) return;
+    if (this.cfg.readOnly) {
+      throw new HilError('EROFS', `${this.name}: the devicetree marks this EEPROM read-only; writes are refused`);
+    }
+    const total = data.length;
+    let done = 0;
+    while (done < total && !opts.signal?.aborted) {
+      const at = offset + done;
+      const n = Math.min(this.cfg.pageSize - (at % this.cfg.pageSize), total - done, this.maxWriteChunk);
+      const len = this.addrBytes + n;
+      this.putWordAddress(this.io, at);
+      this.io.set(data.subarray(done, done + n), this.addrBytes);
+      await this.withAckPolling([{ addr: this.deviceAddress(at), read: false, buf: this.io.subarray(0, len) }]);
+      this.cycleStartedMs = this.env.nowMs();
+      done += n;
+      opts.onProgress?.({ done, total });
+    }
+    if (done > 0) {
+      if (opts.verify ?? true) await this.verify(offset, data.subarray(0, done));
+      else await this.waitReady(offset);
+    }
+    checkAborted(this.name, opts.signal, done, total);
+  }
+
+  async erase(offset = 0, length?: number, fill = 0xff, opts: WriteOptions = {}): Promise<void> {
+    const len = length ?? (typeof offset === 'number' ? this.cfg.size - offset : NaN);
+    checkRange(this.name, this.cfg.size, offset, len);
+    checkFill(this.name, fill);
+    await this.write(offset, new Uint8Array(len).fill(fill), opts);
+  }
+
+  /** Busy is the one thing an AT24 can tell: a 1-byte current-address read is NACKed in a write cycle. */
+  async status(): Promise<EepromStatus> {
+    try {
+      await this.i2c.transfer([{ addr: this.cfg.address, read: true, buf: this.probe }]);
+      return { busy: false, blocks: 'none' };
+    } catch (e) {
+      if (e instanceof HilError && e.code === 'EREMOTEIO') return { busy: true, blocks: 'none' };
+      throw e;
+    }
+  }
+
+  async setProtection(_p: ProtectionSettings): Promise<void> {
+    throw new HilError('ENOTSUP', `${this.name}: AT24 EEPROMs have no software block protection (only the WP pin)`);
+  }
+
+  // --- bus operations -------------------------------------------------------------------------
+
+  private deviceAddress(offset: number): number {
+    return this.cfg.address + Math.floor(offset / this.blockSize);
+  }
+
+  private putWordAddress(buf: Uint8Array, offset: number): void {
+    const word = offset % this.blockSize;
+    if (this.addrBytes === 1) buf[0] = word;
+    else {
+      buf[0] = word >> 8;
+      buf[1] = word & 0xff;
+    }
+  }
+
+  /**
+   * Runs a transfer, retrying while the chip NACKs (a write cycle is running). Before the first
+   * try it sleeps most of the measured cycle time if a cycle of ours may still be running.
+   */
+  private async withAckPolling(ops: readonly I2cOp[]): Promise<void> {
+    const started = this.cycleStartedMs;
+    if (started !== undefined && this.cycleEstimateUs > 0) {
+      const left = this.cycleEstimateUs * 0.85 - (this.env.nowMs() - started) * 1000;
+      if (left > 0) await this.env.sleepUs(left);
+    }
+    const t0 = this.env.nowMs();
+    for (;;) {
+      try {
+        await this.i2c.transfer(ops);
+        break;
+      } catch (e) {
+        if (!(e instanceof HilError) || e.code !== 'EREMOTEIO') throw e;
+        if (this.env.nowMs() - t0 >= this.cfg.timeoutMs) {
+          throw new HilError(
+            'ETIMEDOUT',
+            `${this.name}: no acknowledge from 0x${ops[0]!.addr.toString(16)} for ${this.cfg.timeoutMs} ms ` +
+              '(a write cycle that never ends, a missing chip, or a wrong address); check wiring and the node\'s reg and timeout',
+            { cause: e },
+          );
+        }
+        await this.env.sleepUs(this.pollUs);
+      }
+    }
+    if (started !== undefined) {
+      this.cycleEstimateUs = Math.min((this.env.nowMs() - started) * 1000, this.cfg.timeoutMs * 1000);
+      this.cycleStartedMs = undefined;
+    }
+  }
+
+  /** Acknowledge polling with a dummy write of the word address (it only sets the address pointer). */
+  private async waitReady(offset: number): Promise<void> {
+    this.putWordAddress(this.hdr, offset);
+    await this.withAckPolling([{ addr: this.deviceAddress(offset), read: false, buf: this.hdr }]);
+  }
+
+  private async readInto(offset: number, length: number, sink: (chunk: Uint8Array, pos: number) => void): Promise<void> {
+    let pos = 0;
+    while (pos < length) {
+      const at = offset + pos;
+      const n = Math.min(this.maxReadChunk, length - pos, this.blockSize - (at % this.blockSize));
+      const dev = this.deviceAddress(at);
+      this.putWordAddress(this.hdr, at);
+      const buf = this.io.subarray(0, n);
+      await this.withAckPolling([
+        { addr: dev, read: false, buf: this.hdr },
+        { addr: dev, read: true, buf },
+      ]);
+      sink(buf, pos);
+      pos += n;
+    }
+  }
+
+  private async verify(offset: number, data: Uint8Array): Promise<void> {
+    await this.readInto(offset, data.length, (chunk, pos) => compareReadback(this.name, offset + pos, data.subarray(pos, pos + chunk.length), chunk));
+  }
+}
+
+function validateConfig(cfg: At24Config): void {
+  const bad = (what: string): never => {
+    throw new HilError('EINVAL', `${cfg.name}: ${what}`);
+  };
+  if (cfg.addressWidth !== 8 && cfg.addressWidth !== 16) bad(`address-width ${String(cfg.addressWidth)} must be 8 or 16`);
+  if (!Number.isSafeInteger(cfg.size) || cfg.size <= 0) bad(`size ${cfg.size} must be a positive integer`);
+  if (!Number.isSafeInteger(cfg.pageSize) || cfg.pageSize <= 0 || cfg.size % cfg.pageSize !== 0) {
+    bad(`pagesize ${cfg.pageSize} must be a positive divisor of size ${cfg.size}`);
+  }
+  if (cfg.pageSize > 2 ** cfg.addressWidth) bad(`pagesize ${cfg.pageSize} exceeds the ${cfg.addressWidth}-bit word address`);
+  const span = Math.ceil(cfg.size / 2 ** cfg.addressWidth);
+  if (span > 8) bad(`size ${cfg.size} needs ${span} device addresses; at most 8 exist`);
+  if (!Number.isInteger(cfg.address) || cfg.address < 0x08 || cfg.address + span - 1 > 0x77) {
+    bad(`device address 0x${Number(cfg.address).toString(16)} (+${span - 1}) must lie in 0x08..0x77`);
+  }
+  if (!(cfg.timeoutMs > 0)) bad(`timeout ${cfg.timeoutMs} ms must be positive`);
+}
