@@ -28,6 +28,8 @@ const OP_I2C = 2;
 const I2C_M_RD = 0x0001;
 const EREMOTEIO = 121;
 const EIO = 5;
+/** Bus clock used to advance the models' clock: standard mode. */
+const I2C_HZ = 100_000;
 
 export interface SpiWireTransfer {
   readonly len: number;
@@ -185,12 +187,13 @@ export class ModelServer {
       if (!h.read) woff += h.len;
       msgs.push({ addr: h.addr, read: h.read, data });
       if (status !== 0) continue;
+      this.opts.clock.advanceUs((9 * 1e6) / I2C_HZ); // the address byte is clocked, ACKed or not
       if (!model || !model.start(h.addr, h.read)) {
         status = -EREMOTEIO; // address NACK: i2c-bcm2835 reports EREMOTEIO
         continue;
       }
       touched.add(model);
-      this.opts.clock.advanceUs(((h.len + 1) * 9 * 1e6) / 100_000);
+      this.opts.clock.advanceUs((h.len * 9 * 1e6) / I2C_HZ);
       for (let b = 0; b < h.len && status === 0; b++) {
         if (h.read) data[b] = model.read() & 0xff;
         else if (!model.write(data[b]!)) status = -EREMOTEIO; // data NACK
