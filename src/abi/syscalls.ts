@@ -32,7 +32,7 @@ export interface SyscallDecl {
   readonly doc: string;
 }
 
-const obj = <N extends string>(name: N, type: ObjectType): ObjArg => ({ kind: 'obj', name, type });
+const obj = <T extends ObjectType>(name: string, type: T): ObjArg & { readonly type: T } => ({ kind: 'obj', name, type });
 const int = (name: string, min: number, max: number): IntArg => ({ kind: 'int', name, min, max });
 const buf = (name: string, dir: 'in' | 'out', maxLen: number): BufArg => ({ kind: 'buf', name, dir, maxLen });
 

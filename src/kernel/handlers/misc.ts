@@ -1,0 +1,47 @@
+/**
+ * Small syscalls: null (for benchmarks), sleep, yield, GPIO, and introspection of the caller's
+ * own grants and partitions.
+ */
+import { ERRNO } from '../../abi/errno';
+import type { SyscallContext, SyscallResult } from '../context';
+import type { Verified } from '../verify';
+
+export function sysNull(): SyscallResult {
+  return [0, 0];
+}
+
+export function sysSleep(_ctx: SyscallContext, [usec]: Verified<'sleep'>): Promise<SyscallResult> {
+  return new Promise((resolve) => setTimeout(() => resolve([0, 0]), usec / 1000));
+}
+
+export function sysYield(): Promise<SyscallResult> {
+  return new Promise((resolve) => setImmediate(() => resolve([0, 0])));
+}
+
+export async function gpioGet(_ctx: SyscallContext, [line]: Verified<'gpio_get'>): Promise<SyscallResult> {
+  return [await line.get(), 0];
+}
+
+export async function gpioSet(_ctx: SyscallContext, [line, value]: Verified<'gpio_set'>): Promise<SyscallResult> {
+  await line.set(value === 1 ? 1 : 0);
+  return [0, 0];
+}
+
+export function objList(ctx: SyscallContext, [out]: Verified<'obj_list'>): SyscallResult {
+  const { thread: t, kernel } = ctx;
+  const describe = (h: number): { handle: number; type: string; name: string; size?: number } | undefined => {
+    const o = kernel.objects.get(h);
+    if (!o) return undefined;
+    const size = o.type === 'partition' ? (o as unknown as { bytes: Uint8Array }).bytes.length : undefined;
+    return size === undefined ? { handle: h, type: o.type, name: o.name } : { handle: h, type: o.type, name: o.name, size };
+  };
+  const json = JSON.stringify({
+    thread: t.name,
+    grants: [...t.grants].map(describe).filter(Boolean),
+    partitions: [...t.domain].map(describe).filter(Boolean),
+  });
+  const bytes = Buffer.from(json, 'utf8');
+  if (bytes.length > out.length) return [-ERRNO.ENOSPC, bytes.length];
+  out.set(bytes);
+  return [bytes.length, 0];
+}

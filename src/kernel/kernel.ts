@@ -1,0 +1,522 @@
+/**
+ * The hilbridge kernel: owns the hardware, the object table and the user threads, and serves
+ * their syscalls.
+ *
+ * boot() builds devices from the devicetree and starts the threads it declares; spawn() starts a
+ * user program in a worker thread with a memory domain and a set of grants; every syscall from a
+ * thread goes through dispatch(): count, verify (kernel/verify.ts), run the handler, answer. A
+ * thread that breaks the rules is stopped (its bus locks and IPC state released) and restarted by
+ * its policy; nothing a thread sends can make the kernel throw.
+ */
+import { EventEmitter, once } from 'node:events';
+import { MessageChannel, type ResourceLimits, Worker } from 'node:worker_threads';
+import { ABI_VERSION, type BootInfo, type ObjectGrant, type TransportKind } from '../abi/boot-info';
+import type { EepromConfig } from '../abi/device-config';
+import { ERRNO, type ErrnoCode, HilError } from '../abi/errno';
+import { newSyscallPage } from '../abi/page';
+import { type SyscallName, syscallByNumber } from '../abi/syscalls';
+import type { DtTree } from '../devicetree/tree';
+import { type Clock, RealClock } from '../hal/clock';
+import type { MockSpiController } from '../hal/mock/spi-controller';
+import type { SpiDeviceApi, SpiOp } from '../user/device-api';
+import type { BackendContext } from './backends';
+import { type Board, buildBoard } from './board';
+import type { KernelServices, SyscallContext, SyscallResult } from './context';
+import { HANDLERS, type Handler } from './handlers';
+import { IpcService } from './ipc';
+import type { EndpointObject, I2cDeviceObject, PartitionObject, SpiDeviceObject } from './kobjects';
+import { ObjectTable } from './objects';
+import { distModule, resolveProgram } from './paths';
+import { type RestartPolicy, type ThreadState, UserThread } from './thread';
+import { servePort } from './transport-port';
+import { serveSyncPage } from './transport-sync';
+import { Denied, Oops, type Verified, verifyArgs } from './verify';
+
+export interface BootOptions {
+  readonly tree: DtTree;
+  readonly clock?: Clock;
+  /** Device name → image file backing a mock model (`--image NAME=FILE`). */
+  readonly images?: ReadonlyMap<string, string>;
+  /** Start the threads the devicetree declares (default true). */
+  readonly startThreads?: boolean;
+  /** Transport for declared threads (default "sync"). */
+  readonly transport?: TransportKind;
+}
+
+export interface SpawnOptions {
+  readonly name: string;
+  /** Device or endpoint names (labels or paths) the thread may use. Default: none. */
+  readonly grants?: readonly string[];
+  /** Named partitions added to the thread's memory domain. */
+  readonly partitions?: readonly string[];
+  /** Device names whose IPC endpoint this thread serves. */
+  readonly serves?: readonly string[];
+  readonly restart?: RestartPolicy;
+  readonly transport?: TransportKind;
+  /** Size of the thread's private partition. */
+  readonly privateBytes?: number;
+  readonly resourceLimits?: ResourceLimits;
+  readonly args?: unknown;
+}
+
+export interface ThreadInfo {
+  readonly name: string;
+  readonly handle: number;
+  readonly state: ThreadState;
+  readonly program: string;
+  readonly transport: TransportKind;
+  readonly grants: readonly string[];
+  readonly partitions: readonly string[];
+  readonly serves: readonly string[];
+  readonly counters: { syscalls: number; denials: number; faults: number; restarts: number; busBytes: number };
+  readonly bySyscall: Readonly<Record<string, number>>;
+  readonly lastFault?: { syscall: string; code: string; reason: string } | undefined;
+}
+
+export interface DeviceInfo {
+  readonly name: string;
+  readonly path: string;
+  readonly type: 'spi_device' | 'i2c_device';
+  readonly bus: string;
+  readonly config: EepromConfig | undefined;
+  readonly maxTransferBytes: number;
+  readonly servedBy: string | undefined;
+}
+
+export interface KernelEvent {
+  readonly at: number;
+  readonly kind: 'fault' | 'denied' | 'restart' | 'exit' | 'error';
+  readonly thread: string;
+  readonly message: string;
+}
+
+export interface KernelStats {
+  syscalls: number;
+  denials: number;
+  faults: number;
+  bySyscall: Record<string, number>;
+}
+
+const DEFAULT_PRIVATE_BYTES = 256 * 1024;
+
+export class Kernel extends EventEmitter implements KernelServices {
+  readonly objects = new ObjectTable();
+  readonly ipc = new IpcService(this.objects);
+  readonly stats: KernelStats = { syscalls: 0, denials: 0, faults: 0, bySyscall: {} };
+  readonly events: KernelEvent[] = [];
+  readonly clock: Clock;
+  private readonly threadsByName = new Map<string, UserThread>();
+  private readonly partitionsByName = new Map<string, PartitionObject>();
+  private readonly restartTimers = new Set<NodeJS.Timeout>();
+  private readonly stoppers = new Map<UserThread, () => void>();
+  private board!: Board;
+  private readonly mockSpi = new Map<string, MockSpiController>();
+  private down = false;
+
+  private constructor(clock: Clock) {
+    super();
+    this.clock = clock;
+  }
+
+  static async boot(opts: BootOptions): Promise<Kernel> {
+    const k = new Kernel(opts.clock ?? new RealClock());
+    const ctx: BackendContext = { clock: k.clock, images: opts.images ?? new Map(), mockSpi: k.mockSpi };
+    k.board = await buildBoard(opts.tree, k.objects, ctx);
+    for (const d of k.board.spiDevices) k.ipc.createEndpoint(d.name, undefined);
+    for (const d of k.board.i2cDevices) k.ipc.createEndpoint(d.name, undefined);
+    if (opts.startThreads !== false) {
+      try {
+        for (const t of k.board.threads) {
+          await k.spawn(t.program, { name: t.name, grants: t.grants, serves: t.serves, restart: t.restart, transport: opts.transport ?? 'sync' });
+        }
+      } catch (e) {
+        await k.shutdown();
+        throw e;
+      }
+    }
+    return k;
+  }
+
+  get model(): string {
+    return this.board.model;
+  }
+
+  get buses(): readonly { name: string; path: string; backend: string }[] {
+    return this.board.buses;
+  }
+
+  /** The simulated SPI bus of a mock board, by bus label (for tests and tools). */
+  mockSpiBus(name: string): MockSpiController | undefined {
+    return this.mockSpi.get(name);
+  }
+
+  devices(): DeviceInfo[] {
+    const served = (name: string): string | undefined => this.ipc.endpoint(name)?.server;
+    return [
+      ...this.board.spiDevices.map((d) => ({
+        name: d.name,
+        path: d.path,
+        type: d.type,
+        bus: d.arbiter.name,
+        config: d.config,
+        maxTransferBytes: d.hal.maxTransferBytes,
+        servedBy: served(d.name),
+      })),
+      ...this.board.i2cDevices.map((d) => ({
+        name: d.name,
+        path: d.path,
+        type: d.type,
+        bus: d.arbiter.name,
+        config: d.config,
+        maxTransferBytes: d.hal.maxTransferBytes,
+        servedBy: served(d.name),
+      })),
+    ];
+  }
+
+  /** Creates a named partition that spawn() can put in threads' memory domains. */
+  createPartition(name: string, size: number): void {
+    if (this.partitionsByName.has(name)) throw new HilError('EEXIST', `partition ${name} already exists`);
+    this.partitionsByName.set(name, this.newPartition(name, size));
+  }
+
+  async spawn(program: string, opts: SpawnOptions): Promise<ThreadInfo> {
+    if (this.down) throw new HilError('ECANCELED', 'the kernel is shut down');
+    if (!/^[\w.@-]{1,64}$/.test(opts.name)) throw new HilError('EINVAL', `thread name "${opts.name}" must be 1-64 letters, digits, _ . @ or -`);
+    if (this.threadsByName.has(opts.name)) throw new HilError('EEXIST', `a thread named ${opts.name} already exists`);
+    const programPath = resolveProgram(program);
+    const serves = (opts.serves ?? []).map((n) => this.endpointNamed(n));
+    const grants = [...(opts.grants ?? []).map((n) => this.objectNamed(n).handle), ...serves.map((e) => e.handle)];
+    const partitions = (opts.partitions ?? []).map((n) => {
+      const p = this.partitionsByName.get(n);
+      if (!p) throw new HilError('ENOENT', `no partition named ${n}`);
+      return p.handle;
+    });
+    for (const e of serves) {
+      if (e.server !== undefined) throw new HilError('EBUSY', `endpoint ${e.name} is already served by ${e.server}`);
+    }
+    const priv = this.newPartition(`${opts.name}.private`, opts.privateBytes ?? DEFAULT_PRIVATE_BYTES);
+    const t = new UserThread(
+      {
+        name: opts.name,
+        program: programPath,
+        grants,
+        partitions,
+        serves: serves.map((e) => e.handle),
+        restart: opts.restart ?? 'never',
+        transport: opts.transport ?? 'sync',
+        privateBytes: priv.bytes.length,
+        resourceLimits: opts.resourceLimits,
+        args: opts.args,
+      },
+      priv,
+      newSyscallPage(),
+    );
+    this.objects.insert(t);
+    for (const e of serves) e.server = t.name;
+    this.threadsByName.set(t.name, t);
+    await this.start(t);
+    return this.info(t);
+  }
+
+  /** Grants a running (or future) thread access to one more object. */
+  grant(threadName: string, objectName: string): void {
+    const t = this.thread(threadName);
+    const o = this.objectNamed(objectName);
+    t.grants.add(o.handle);
+    t.worker?.postMessage({ kind: 'grant', object: this.describe(o.handle) });
+  }
+
+  revoke(threadName: string, objectName: string): void {
+    const t = this.thread(threadName);
+    t.grants.delete(this.objectNamed(objectName).handle);
+  }
+
+  ps(): ThreadInfo[] {
+    return [...this.threadsByName.values()].map((t) => this.info(t));
+  }
+
+  threadInfo(name: string): ThreadInfo {
+    return this.info(this.thread(name));
+  }
+
+  /** Calls a device's IPC endpoint from the kernel side (the library API's path to a driver). */
+  async call(endpoint: string, msg: Uint8Array): Promise<{ reply: Uint8Array; status: number }> {
+    return this.ipc.call(this.endpointNamed(endpoint), 'kernel', msg.slice());
+  }
+
+  /** A driver-facing SPI device inside the kernel: no syscalls, no checks (trusted code). */
+  inKernelSpi(name: string): SpiDeviceApi {
+    const dev = this.objectNamed(name);
+    if (dev.type !== 'spi_device') throw new HilError('EINVAL', `${name} is not an SPI device`);
+    const d = dev as SpiDeviceObject;
+    const owner = `kernel:${d.name}`;
+    return {
+      maxTransferBytes: d.hal.maxTransferBytes,
+      transaction: (ops: readonly SpiOp[]) => d.arbiter.run(owner, () => d.hal.transfer(ops)),
+      lock: (timeoutMs: number) => d.arbiter.lock(owner, timeoutMs, () => undefined),
+      unlock: async () => d.arbiter.unlock(owner),
+    };
+  }
+
+  /** Waits until a thread leaves the running state (exit or fault). */
+  async waitForThread(name: string, states: readonly ThreadState[] = ['exited', 'faulted', 'stopped']): Promise<ThreadInfo> {
+    const t = this.thread(name);
+    while (!states.includes(t.state)) await once(this, 'thread-state');
+    return this.info(t);
+  }
+
+  fault(t: UserThread, syscall: string, code: ErrnoCode, reason: string): void {
+    if (!t.alive) return;
+    t.counters.faults++;
+    this.stats.faults++;
+    t.faults.push({ at: Date.now(), syscall, code, reason });
+    if (t.faults.length > 20) t.faults.shift();
+    this.record('fault', t.name, `${syscall}: ${code}: ${reason}`);
+    this.stop(t, 'faulted', new HilError(code, `${t.name} faulted: ${reason}`));
+    this.scheduleRestart(t);
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.down) return;
+    this.down = true;
+    for (const timer of this.restartTimers) clearTimeout(timer);
+    this.restartTimers.clear();
+    const exits: Promise<unknown>[] = [];
+    for (const t of this.threadsByName.values()) {
+      if (t.worker) exits.push(t.worker.terminate());
+      if (t.alive) this.stop(t, 'stopped', new HilError('ECANCELED', 'kernel shutting down'));
+      else t.state = t.state === 'restarting' ? 'stopped' : t.state;
+    }
+    await Promise.allSettled(exits);
+    await Promise.allSettled(this.board?.controllers.map((c) => c.close()) ?? []);
+  }
+
+  // ---- internals ----
+
+  private async start(t: UserThread): Promise<void> {
+    t.incarnation++;
+    t.state = 'starting';
+    t.page = newSyscallPage();
+    t.startedAt = Date.now();
+    const incarnation = t.incarnation;
+    const channel = t.spec.transport === 'port' ? new MessageChannel() : undefined;
+    const boot: BootInfo = {
+      abi: ABI_VERSION,
+      threadName: t.name,
+      threadHandle: t.handle,
+      transport: t.spec.transport,
+      page: t.page,
+      privatePartition: t.privatePartition.handle,
+      partitions: [...t.domain].map((h) => {
+        const p = this.objects.get(h) as PartitionObject;
+        return { handle: h, name: p.name, buffer: p.buffer };
+      }),
+      objects: [...t.grants].map((h) => this.describe(h)),
+      serves: t.spec.serves.map((h) => this.objects.get(h)?.name ?? ''),
+      program: t.spec.program,
+      args: t.spec.args,
+    };
+    const worker = new Worker(distModule('user/bootstrap'), {
+      workerData: { boot, port: channel?.port2 },
+      transferList: channel ? [channel.port2] : [],
+      name: t.name,
+      ...(t.spec.resourceLimits ? { resourceLimits: t.spec.resourceLimits } : {}),
+    });
+    t.worker = worker;
+    const dispatch = (slots: readonly number[]): Promise<SyscallResult | null> => this.dispatch(t, incarnation, slots);
+    if (channel) {
+      const server = servePort(channel.port1, dispatch, (why) => this.fault(t, 'transport', 'EINVAL', why));
+      this.stoppers.set(t, () => server.stop());
+    } else {
+      const server = serveSyncPage(t.page, dispatch);
+      this.stoppers.set(t, () => server.stop());
+    }
+    worker.on('error', (err: Error) => {
+      if (t.incarnation !== incarnation) return;
+      this.fault(t, 'program', 'EFAULT', `uncaught ${err.name}: ${err.message}`);
+    });
+    worker.on('exit', (code) => {
+      if (t.incarnation !== incarnation) return;
+      t.exitCode = code;
+      if (t.alive) {
+        if (code === 0) {
+          this.record('exit', t.name, 'program finished');
+          this.stop(t, 'exited', new HilError('ECONNRESET', `${t.name} exited`));
+        } else {
+          this.fault(t, 'program', 'EFAULT', `exited with code ${code}`);
+        }
+      }
+    });
+    await once(worker, 'online').catch(() => undefined);
+    if (t.incarnation === incarnation && t.state === 'starting') this.setState(t, 'running');
+  }
+
+  private stop(t: UserThread, state: ThreadState, reason: HilError): void {
+    this.setState(t, state);
+    this.stoppers.get(t)?.();
+    this.stoppers.delete(t);
+    const willRestart = state === 'faulted' && this.restartAllowed(t);
+    for (const d of [...this.board.spiDevices, ...this.board.i2cDevices]) d.arbiter.releaseAll(t.name, reason);
+    this.ipc.serverGone(t.name, willRestart);
+    this.ipc.clientGone(t.name);
+    const w = t.worker;
+    t.worker = undefined;
+    void w?.terminate();
+  }
+
+  private restartAllowed(t: UserThread): boolean {
+    const p = t.spec.restart;
+    return !this.down && p !== 'never' && t.counters.restarts < p.maxRestarts;
+  }
+
+  private scheduleRestart(t: UserThread): void {
+    const p = t.spec.restart;
+    if (!this.restartAllowed(t) || p === 'never') {
+      if (p !== 'never') this.record('restart', t.name, `not restarted: ${t.counters.restarts} restarts reached the limit`);
+      return;
+    }
+    const delay = Math.min(p.backoffMs * 2 ** t.counters.restarts, p.maxBackoffMs ?? 60_000);
+    t.state = 'restarting';
+    const timer = setTimeout(() => {
+      this.restartTimers.delete(timer);
+      if (this.down) return;
+      t.counters.restarts++;
+      // A new generation of the thread object: the old handle no longer resolves.
+      this.objects.remove(t);
+      this.objects.insert(t);
+      this.record('restart', t.name, `restart ${t.counters.restarts} after ${delay} ms`);
+      void this.start(t).catch((e: unknown) => this.record('error', t.name, `restart failed: ${String(e)}`));
+    }, delay);
+    this.restartTimers.add(timer);
+  }
+
+  private async dispatch(t: UserThread, incarnation: number, slots: readonly number[]): Promise<SyscallResult | null> {
+    if (t.incarnation !== incarnation || !t.alive) return null;
+    const nr = slots[0]!;
+    t.counters.syscalls++;
+    this.stats.syscalls++;
+    const entry = syscallByNumber(nr);
+    if (!entry) {
+      this.fault(t, `#${nr}`, 'ENOSYS', `unknown syscall number ${nr}`);
+      return null;
+    }
+    const [name, decl] = entry;
+    t.counters.bySyscall[name] = (t.counters.bySyscall[name] ?? 0) + 1;
+    this.stats.bySyscall[name] = (this.stats.bySyscall[name] ?? 0) + 1;
+    const ctx: SyscallContext = { kernel: this, thread: t };
+    try {
+      const args = verify(this, t, name, decl, slots);
+      const r = await runHandler(name, ctx, args);
+      return t.incarnation === incarnation && t.alive ? r : null;
+    } catch (e) {
+      if (t.incarnation !== incarnation || !t.alive) return null;
+      if (e instanceof Denied) {
+        t.counters.denials++;
+        this.stats.denials++;
+        this.record('denied', t.name, e.message);
+        return [-ERRNO.EPERM, 0];
+      }
+      if (e instanceof Oops) {
+        this.fault(t, name, e.code, e.reason);
+        return null;
+      }
+      if (e instanceof HilError) return [-e.errno, 0];
+      this.record('error', t.name, `${name}: ${e instanceof Error ? e.message : String(e)}`);
+      return [-ERRNO.EIO, 0];
+    }
+  }
+
+  private setState(t: UserThread, s: ThreadState): void {
+    t.state = s;
+    this.emit('thread-state', t.name, s);
+  }
+
+  private record(kind: KernelEvent['kind'], thread: string, message: string): void {
+    const ev: KernelEvent = { at: Date.now(), kind, thread, message };
+    this.events.push(ev);
+    if (this.events.length > 500) this.events.shift();
+    this.emit('event', ev);
+  }
+
+  private newPartition(name: string, size: number): PartitionObject {
+    if (!Number.isInteger(size) || size <= 0 || size > 256 * 1024 * 1024) throw new HilError('EINVAL', `partition ${name}: size ${size} is not in 1..256 MiB`);
+    const buffer = new SharedArrayBuffer(size);
+    return this.objects.insert<PartitionObject>({ type: 'partition', name, handle: 0, buffer, bytes: new Uint8Array(buffer) });
+  }
+
+  private thread(name: string): UserThread {
+    const t = this.threadsByName.get(name);
+    if (!t) throw new HilError('ENOENT', `no thread named ${name}`);
+    return t;
+  }
+
+  private endpointNamed(name: string): EndpointObject {
+    const e = this.ipc.endpoint(name);
+    if (!e) throw new HilError('ENOENT', `no device or endpoint named ${name}; see \`hilbridge info\``);
+    return e;
+  }
+
+  private objectNamed(name: string): SpiDeviceObject | I2cDeviceObject | EndpointObject {
+    const dev = [...this.board.spiDevices, ...this.board.i2cDevices].find((d) => d.name === name || d.path === name);
+    if (dev) return dev;
+    const ep = name.startsWith('endpoint:') ? this.ipc.endpoint(name.slice('endpoint:'.length)) : undefined;
+    if (ep) return ep;
+    throw new HilError('ENOENT', `no device named ${name}; devices: ${this.devices().map((d) => d.name).join(', ') || 'none'}`);
+  }
+
+  private describe(h: number): ObjectGrant {
+    const o = this.objects.get(h);
+    if (!o) throw new HilError('ENOENT', `no object ${h}`);
+    if (o.type === 'spi_device') {
+      const d = o as SpiDeviceObject;
+      return { handle: h, type: o.type, name: d.name, path: d.path, maxTransferBytes: d.hal.maxTransferBytes, config: d.config };
+    }
+    if (o.type === 'i2c_device') {
+      const d = o as I2cDeviceObject;
+      return {
+        handle: h,
+        type: o.type,
+        name: d.name,
+        path: d.path,
+        maxTransferBytes: d.hal.maxTransferBytes,
+        config: d.config,
+        i2cAddress: d.address,
+        i2cAddressCount: d.addressCount,
+        repeatedStart: d.hal.repeatedStart,
+      };
+    }
+    return { handle: h, type: o.type, name: o.name };
+  }
+
+  private info(t: UserThread): ThreadInfo {
+    const names = (hs: Iterable<number>): string[] =>
+      [...hs].map((h) => {
+        const o = this.objects.get(h);
+        return o ? `${o.type}:${o.name}` : `#${h}`;
+      });
+    const last = t.faults[t.faults.length - 1];
+    const { syscalls, denials, faults, restarts, busBytes } = t.counters;
+    return {
+      name: t.name,
+      handle: t.handle,
+      state: t.state,
+      program: t.spec.program,
+      transport: t.spec.transport,
+      grants: names(t.grants),
+      partitions: names(t.domain),
+      serves: names(t.spec.serves),
+      counters: { syscalls, denials, faults, restarts, busBytes },
+      bySyscall: { ...t.counters.bySyscall },
+      lastFault: last ? { syscall: last.syscall, code: last.code, reason: last.reason } : undefined,
+    };
+  }
+}
+
+function verify<N extends SyscallName>(k: Kernel, t: UserThread, name: N, decl: Parameters<typeof verifyArgs>[3], slots: readonly number[]): Verified<N> {
+  return verifyArgs(k.objects, t, name, decl, slots);
+}
+
+function runHandler<N extends SyscallName>(name: N, ctx: SyscallContext, args: Verified<N>): SyscallResult | Promise<SyscallResult> {
+  return (HANDLERS[name] as Handler<N>)(ctx, args);
+}

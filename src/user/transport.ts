@@ -1,0 +1,68 @@
+/**
+ * User side of the two syscall transports. Both carry the same wire slots (abi/syscalls.ts
+ * `flattenArgs`) and return the same [r0, r1], so a program can switch transport without any
+ * other change.
+ *
+ * - SyncTransport: writes the request into the thread's syscall page and blocks in
+ *   `Atomics.wait` until the kernel answers, like a trap into a real kernel.
+ * - PortTransport: posts the request on a MessagePort and awaits the reply (asynchronous).
+ */
+import type { MessagePort } from 'node:worker_threads';
+import { CTL_STATE, PAGE_STATE, pageViews, SLOT_ARGS, SLOT_NR, SLOT_R0, SLOT_R1 } from '../abi/page';
+import { HilError } from '../abi/errno';
+
+export interface Transport {
+  readonly kind: 'sync' | 'port';
+  call(nr: number, slots: readonly number[]): [number, number] | Promise<[number, number]>;
+}
+
+export class SyncTransport implements Transport {
+  readonly kind = 'sync' as const;
+  private readonly ctl: Int32Array;
+  private readonly slots: Float64Array;
+
+  constructor(page: SharedArrayBuffer) {
+    ({ ctl: this.ctl, slots: this.slots } = pageViews(page));
+  }
+
+  call(nr: number, args: readonly number[]): [number, number] {
+    const { ctl, slots } = this;
+    slots[SLOT_NR] = nr;
+    for (let i = 0; i < args.length; i++) slots[SLOT_ARGS + i] = args[i]!;
+    Atomics.store(ctl, CTL_STATE, PAGE_STATE.REQUEST);
+    Atomics.notify(ctl, CTL_STATE);
+    let s: number;
+    while ((s = Atomics.load(ctl, CTL_STATE)) === PAGE_STATE.REQUEST) Atomics.wait(ctl, CTL_STATE, PAGE_STATE.REQUEST);
+    if (s === PAGE_STATE.DEAD) throw new HilError('ECANCELED', 'the kernel closed this thread');
+    const r: [number, number] = [slots[SLOT_R0]!, slots[SLOT_R1]!];
+    Atomics.store(ctl, CTL_STATE, PAGE_STATE.IDLE);
+    return r;
+  }
+}
+
+export class PortTransport implements Transport {
+  readonly kind = 'port' as const;
+  private seq = 0;
+  private readonly pending = new Map<number, (r: [number, number]) => void>();
+
+  constructor(private readonly port: MessagePort) {
+    port.on('message', (m: [number, number, number]) => {
+      const resolve = this.pending.get(m[0]);
+      this.pending.delete(m[0]);
+      resolve?.([m[1], m[2]]);
+    });
+  }
+
+  call(nr: number, args: readonly number[]): Promise<[number, number]> {
+    const seq = ++this.seq;
+    return new Promise((resolve) => {
+      this.pending.set(seq, resolve);
+      this.port.postMessage([seq, nr, ...args]);
+    });
+  }
+
+  /** Sends raw data on the syscall port (hostile-program tests use it to send garbage). */
+  postRaw(data: unknown): void {
+    this.port.postMessage(data);
+  }
+}
