@@ -5,3 +5,6 @@
 export * from './tree';
 export { DtsError, formatDiagnostic } from './dts-error';
 export { parseDts, parseDtsFile, type ParseOptions } from './parse';
+export { toDtb, fromDtb } from './dtb';
+export { toDtsText, toJson, guessValue, type JsonTree, type JsonNode, type JsonValue } from './dts-print';
+export { dtCompile, dtShow, loadTree, type CompileResult, type ShowOptions } from './commands';

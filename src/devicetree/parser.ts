@@ -123,7 +123,12 @@ export class DtsParser {
   private integerPrim(): bigint {
     const sc = this.sc;
     sc.skipWs();
-    if (sc.peek() === '(') return parseExpr(sc);
+    if (sc.peek() === '(') {
+      sc.pos++;
+      const v = parseExpr(sc);
+      this.expect(')', 'to close the expression');
+      return v;
+    }
     const v = readLiteral(sc) ?? readCharLiteral(sc);
     if (v === undefined) throw sc.error(`expected an integer, a character literal or a parenthesised expression, found ${sc.describe()}`);
     return v;

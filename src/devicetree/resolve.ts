@@ -166,6 +166,7 @@ class Resolver {
   }
 
   private symbols(root: LNode): void {
+    if (![...walkLive(root)].some((n) => n.labels.length > 0)) return;
     const table = this.childNamed(root, '__symbols__');
     const visit = (node: LNode): void => {
       const labels = liveLabels(node.labels);
