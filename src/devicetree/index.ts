@@ -8,3 +8,34 @@ export { parseDts, parseDtsFile, type ParseOptions } from './parse';
 export { toDtb, fromDtb } from './dtb';
 export { toDtsText, toJson, guessValue, type JsonTree, type JsonNode, type JsonValue } from './dts-print';
 export { dtCompile, dtShow, loadTree, type CompileResult, type ShowOptions } from './commands';
+export {
+  loadBindings,
+  validateTree,
+  builtinBindings,
+  defaultBindingsDir,
+  bindingFor,
+  formatDiagnostics,
+  PROP_TYPES,
+  type Binding,
+  type Bindings,
+  type PropSpec,
+  type PropType,
+  type DtDiagnostic,
+  type ValidationResult,
+} from './bindings';
+export {
+  at25Config,
+  at24Config,
+  modelWriteCycleUs,
+  spiControllerInfo,
+  i2cControllerInfo,
+  isSpiController,
+  isI2cController,
+  chipSelect,
+  spidevPath,
+  userThreads,
+  nodeName,
+  type SpiControllerInfo,
+  type I2cControllerInfo,
+  type UserThreadInfo,
+} from './accessors';
