@@ -8,10 +8,14 @@ import { HilError } from '../abi/errno';
 import { type DtNode, nodePath, propU32 } from '../devicetree/tree';
 import type { Clock } from '../hal/clock';
 import type { I2cController } from '../hal/i2c';
+import { createI2cDevController } from '../hal/i2cdev';
+import { At24Model } from '../hal/mock/at24-model';
 import { At25Model } from '../hal/mock/at25-model';
-import { FileImage } from '../hal/mock/image';
+import { MockI2cController } from '../hal/mock/i2c-controller';
+import { FileImage, type MemoryStore } from '../hal/mock/image';
 import { MockSpiController } from '../hal/mock/spi-controller';
 import type { SpiController } from '../hal/spi';
+import { createSpidevController } from '../hal/spidev';
 import { deviceName } from './board-names';
 import { controllerInfo } from './dt-configs';
 
@@ -21,6 +25,9 @@ export interface BackendContext {
   readonly images: ReadonlyMap<string, string>;
   /** Mock controllers created, by bus name, so tests and tools can reach models and logs. */
   readonly mockSpi: Map<string, MockSpiController>;
+  readonly mockI2c: Map<string, MockI2cController>;
+  /** Overrides of backend parameters from the command line (e.g. `--port`). */
+  readonly serialPort?: string | undefined;
 }
 
 export interface SpiPart {
@@ -34,34 +41,81 @@ export interface I2cPart {
   readonly config: At24Config;
 }
 
-export async function openSpiController(node: DtNode, parts: readonly SpiPart[], ctx: BackendContext): Promise<SpiController> {
-  const info = controllerInfo(node);
-  if (info?.backend === 'mock') {
-    const bus = new MockSpiController({
-      name: `mock-spi:${deviceName(node)}`,
-      clock: ctx.clock,
-      maxTransferBytes: propU32(node, 'max-transfer-bytes') ?? 4096,
-    });
-    for (const p of parts) {
-      bus.attach(
-        p.cs,
-        new At25Model({
-          size: p.config.size,
-          pageSize: p.config.pageSize,
-          addressWidth: p.config.addressWidth,
-          clock: ctx.clock,
-          writeCycleUs: propU32(p.node, 'hilbridge,model-write-cycle-us') ?? 5000,
-          ...(ctx.images.has(p.config.name) ? { store: FileImage.open(ctx.images.get(p.config.name)!, p.config.size) } : {}),
-        }),
-      );
-    }
-    ctx.mockSpi.set(deviceName(node), bus);
-    return bus;
-  }
-  throw new HilError('ENOTSUP', `${nodePath(node)}: the ${info?.backend ?? 'unknown'} SPI backend is not available in this build`);
+function required(node: DtNode, prop: string): number {
+  const v = propU32(node, prop);
+  if (v === undefined) throw new HilError('EINVAL', `${nodePath(node)}: required property "${prop}" is missing`);
+  return v;
 }
 
-export async function openI2cController(node: DtNode, _parts: readonly I2cPart[], _ctx: BackendContext): Promise<I2cController> {
+function modelStore(ctx: BackendContext, name: string, size: number): { store: MemoryStore } | Record<string, never> {
+  const image = ctx.images.get(name);
+  return image ? { store: FileImage.open(image, size) } : {};
+}
+
+export async function openSpiController(node: DtNode, parts: readonly SpiPart[], ctx: BackendContext): Promise<SpiController> {
   const info = controllerInfo(node);
-  throw new HilError('ENOTSUP', `${nodePath(node)}: the ${info?.backend ?? 'unknown'} I2C backend is not available in this build`);
+  switch (info?.backend) {
+    case 'mock': {
+      const bus = new MockSpiController({
+        name: `mock-spi:${deviceName(node)}`,
+        clock: ctx.clock,
+        maxTransferBytes: propU32(node, 'max-transfer-bytes') ?? 4096,
+      });
+      for (const p of parts) {
+        const { size, pageSize, addressWidth } = p.config;
+        bus.attach(
+          p.cs,
+          new At25Model({
+            size,
+            pageSize,
+            addressWidth,
+            clock: ctx.clock,
+            writeCycleUs: propU32(p.node, 'hilbridge,model-write-cycle-us') ?? 5000,
+            ...modelStore(ctx, p.config.name, size),
+          }),
+        );
+      }
+      ctx.mockSpi.set(deviceName(node), bus);
+      return bus;
+    }
+    case 'spidev':
+      return createSpidevController({ busNumber: required(node, 'hilbridge,spidev-bus') });
+    case 'serprog':
+      throw new HilError('ENOTSUP', `${nodePath(node)}: the serprog backend is not wired in yet`);
+    default:
+      throw new HilError('ENOTSUP', `${nodePath(node)}: no SPI backend for this controller`);
+  }
+}
+
+export async function openI2cController(node: DtNode, parts: readonly I2cPart[], ctx: BackendContext): Promise<I2cController> {
+  const info = controllerInfo(node);
+  switch (info?.backend) {
+    case 'mock': {
+      const bus = new MockI2cController({
+        name: `mock-i2c:${deviceName(node)}`,
+        clock: ctx.clock,
+        ...(node.props.has('max-transfer-bytes') ? { maxTransferBytes: required(node, 'max-transfer-bytes') } : {}),
+      });
+      for (const p of parts) {
+        const { size, pageSize, addressWidth, address } = p.config;
+        bus.attach(
+          new At24Model({
+            size,
+            pageSize,
+            addressWidth,
+            address,
+            clock: ctx.clock,
+            writeCycleUs: propU32(p.node, 'hilbridge,model-write-cycle-us') ?? 5000,
+            ...modelStore(ctx, p.config.name, size),
+          }),
+        );
+      }
+      ctx.mockI2c.set(deviceName(node), bus);
+      return bus;
+    }
+    case 'i2cdev':
+      return createI2cDevController({ busNumber: required(node, 'hilbridge,i2c-bus') });
+    default:
+      throw new HilError('ENOTSUP', `${nodePath(node)}: no I2C backend for this controller`);
+  }
 }

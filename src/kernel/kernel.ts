@@ -17,6 +17,7 @@ import { newSyscallPage } from '../abi/page';
 import { type SyscallName, syscallByNumber } from '../abi/syscalls';
 import type { DtTree } from '../devicetree/tree';
 import { type Clock, RealClock } from '../hal/clock';
+import type { MockI2cController } from '../hal/mock/i2c-controller';
 import type { MockSpiController } from '../hal/mock/spi-controller';
 import type { SpiDeviceApi, SpiOp } from '../user/device-api';
 import type { BackendContext } from './backends';
@@ -41,6 +42,8 @@ export interface BootOptions {
   readonly startThreads?: boolean;
   /** Transport for declared threads (default "sync"). */
   readonly transport?: TransportKind;
+  /** Serial port of a serprog programmer, overriding the board's `port` (`--port`). */
+  readonly serialPort?: string | undefined;
 }
 
 export interface SpawnOptions {
@@ -75,6 +78,8 @@ export interface ThreadInfo {
 
 export interface DeviceInfo {
   readonly name: string;
+  /** Kernel object handle (what a granted thread names the device by). */
+  readonly handle: number;
   readonly path: string;
   readonly type: 'spi_device' | 'i2c_device';
   readonly bus: string;
@@ -111,6 +116,7 @@ export class Kernel extends EventEmitter implements KernelServices {
   private readonly stoppers = new Map<UserThread, () => void>();
   private board!: Board;
   private readonly mockSpi = new Map<string, MockSpiController>();
+  private readonly mockI2c = new Map<string, MockI2cController>();
   private down = false;
 
   private constructor(clock: Clock) {
@@ -120,7 +126,7 @@ export class Kernel extends EventEmitter implements KernelServices {
 
   static async boot(opts: BootOptions): Promise<Kernel> {
     const k = new Kernel(opts.clock ?? new RealClock());
-    const ctx: BackendContext = { clock: k.clock, images: opts.images ?? new Map(), mockSpi: k.mockSpi };
+    const ctx: BackendContext = { clock: k.clock, images: opts.images ?? new Map(), mockSpi: k.mockSpi, mockI2c: k.mockI2c, serialPort: opts.serialPort };
     k.board = await buildBoard(opts.tree, k.objects, ctx);
     for (const d of k.board.spiDevices) k.ipc.createEndpoint(d.name, undefined);
     for (const d of k.board.i2cDevices) k.ipc.createEndpoint(d.name, undefined);
@@ -150,11 +156,17 @@ export class Kernel extends EventEmitter implements KernelServices {
     return this.mockSpi.get(name);
   }
 
+  /** The simulated I2C bus of a mock board, by bus label. */
+  mockI2cBus(name: string): MockI2cController | undefined {
+    return this.mockI2c.get(name);
+  }
+
   devices(): DeviceInfo[] {
     const served = (name: string): string | undefined => this.ipc.endpoint(name)?.server;
     return [
       ...this.board.spiDevices.map((d) => ({
         name: d.name,
+        handle: d.handle,
         path: d.path,
         type: d.type,
         bus: d.arbiter.name,
@@ -164,6 +176,7 @@ export class Kernel extends EventEmitter implements KernelServices {
       })),
       ...this.board.i2cDevices.map((d) => ({
         name: d.name,
+        handle: d.handle,
         path: d.path,
         type: d.type,
         bus: d.arbiter.name,
@@ -172,6 +185,13 @@ export class Kernel extends EventEmitter implements KernelServices {
         servedBy: served(d.name),
       })),
     ];
+  }
+
+  /** Handle of a named partition or of a thread's private partition ("NAME.private"). */
+  partitionHandle(name: string): number {
+    const p = this.partitionsByName.get(name) ?? [...this.threadsByName.values()].find((t) => t.privatePartition.name === name)?.privatePartition;
+    if (!p) throw new HilError('ENOENT', `no partition named ${name}`);
+    return p.handle;
   }
 
   /** Creates a named partition that spawn() can put in threads' memory domains. */
@@ -332,6 +352,11 @@ export class Kernel extends EventEmitter implements KernelServices {
       const server = serveSyncPage(t.page, dispatch);
       this.stoppers.set(t, () => server.stop());
     }
+    worker.on('message', (m: unknown) => {
+      if (t.incarnation === incarnation && typeof m === 'object' && m !== null && (m as { kind?: unknown }).kind === 'report') {
+        this.emit('report', t.name, (m as { data?: unknown }).data);
+      }
+    });
     worker.on('error', (err: Error) => {
       if (t.incarnation !== incarnation) return;
       this.fault(t, 'program', 'EFAULT', `uncaught ${err.name}: ${err.message}`);

@@ -57,6 +57,21 @@ export class UserMemory {
     return this.private.bytes.subarray(at, at + len).fill(0);
   }
 
+  /**
+   * A bump allocator over a named partition of the domain, for a driver library whose globals
+   * live in that partition (the caller must have the partition in its domain to get here at all).
+   */
+  allocator(name: string): (len: number) => Uint8Array {
+    const p = this.partition(name);
+    let top = 0;
+    return (len: number) => {
+      const at = (top + 7) & ~7;
+      if (at + len > p.bytes.length) throw new HilError('ENOMEM', `partition ${name} of ${p.bytes.length} bytes is full`);
+      top = at + len;
+      return p.bytes.subarray(at, at + len).fill(0);
+    };
+  }
+
   /** Scratch space valid until the next `resetScratch` (one syscall's descriptors and bounces). */
   scratch(len: number): Uint8Array {
     const at = (this.scratchTop + 7) & ~7;

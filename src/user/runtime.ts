@@ -3,7 +3,7 @@
  * factories for the driver-facing device APIs. `hilbridge/user` programs get it as the argument
  * of their `main(rt)`.
  */
-import type { MessagePort } from 'node:worker_threads';
+import { parentPort, type MessagePort } from 'node:worker_threads';
 import type { BootInfo, ObjectGrant } from '../abi/boot-info';
 import type { EepromConfig } from '../abi/device-config';
 import { HilError } from '../abi/errno';
@@ -66,6 +66,14 @@ export class UserRuntime {
     const c = this.objects.find((x) => (x.name === name || x.path === name) && x.config)?.config;
     if (!c) throw new HilError('ENODATA', `${name} has no driver configuration`);
     return c;
+  }
+
+  /**
+   * Sends plain data to the kernel's `report` event (a debug console: test programs report
+   * outcomes through it). Not a syscall: it carries no authority.
+   */
+  report(data: unknown): void {
+    parentPort?.postMessage({ kind: 'report', data });
   }
 
   /** Handle of an endpoint this thread serves or may call (named after the device it fronts). */

@@ -11,7 +11,8 @@ export function sysNull(): SyscallResult {
 }
 
 export function sysSleep(_ctx: SyscallContext, [usec]: Verified<'sleep'>): Promise<SyscallResult> {
-  return new Promise((resolve) => setTimeout(() => resolve([0, 0]), usec / 1000));
+  // Unref'd: a sleeping thread alone does not keep the kernel's process alive (its worker does).
+  return new Promise((resolve) => setTimeout(() => resolve([0, 0]), usec / 1000).unref());
 }
 
 export function sysYield(): Promise<SyscallResult> {
