@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { HilError } from '../abi/errno';
-import { compatibles, findByPhandle, isEnabled, nodePath, walk, type DtNode, type DtTree, type SourceLoc } from './tree';
+import { compatibles, findByPhandle, isEnabled, nodePath, type DtNode, type DtTree, type SourceLoc } from './tree';
 
 export const PROP_TYPES = ['int', 'array', 'uint8-array', 'string', 'string-array', 'boolean', 'phandle', 'phandles', 'phandle-array'] as const;
 export type PropType = (typeof PROP_TYPES)[number];
