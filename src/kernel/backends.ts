@@ -5,7 +5,7 @@
  */
 import type { At24Config, At25Config } from '../abi/device-config';
 import { HilError } from '../abi/errno';
-import { type DtNode, nodePath, propU32 } from '../devicetree/tree';
+import { type DtNode, type I2cControllerInfo, modelWriteCycleUs, type SpiControllerInfo } from '../devicetree';
 import type { Clock } from '../hal/clock';
 import type { I2cController } from '../hal/i2c';
 import { createI2cDevController } from '../hal/i2cdev';
@@ -16,8 +16,6 @@ import { FileImage, type MemoryStore } from '../hal/mock/image';
 import { MockSpiController } from '../hal/mock/spi-controller';
 import type { SpiController } from '../hal/spi';
 import { createSpidevController } from '../hal/spidev';
-import { deviceName } from './board-names';
-import { controllerInfo } from './dt-configs';
 
 export interface BackendContext {
   readonly clock: Clock;
@@ -41,25 +39,18 @@ export interface I2cPart {
   readonly config: At24Config;
 }
 
-function required(node: DtNode, prop: string): number {
-  const v = propU32(node, prop);
-  if (v === undefined) throw new HilError('EINVAL', `${nodePath(node)}: required property "${prop}" is missing`);
-  return v;
-}
-
 function modelStore(ctx: BackendContext, name: string, size: number): { store: MemoryStore } | Record<string, never> {
   const image = ctx.images.get(name);
   return image ? { store: FileImage.open(image, size) } : {};
 }
 
-export async function openSpiController(node: DtNode, parts: readonly SpiPart[], ctx: BackendContext): Promise<SpiController> {
-  const info = controllerInfo(node);
-  switch (info?.backend) {
+export async function openSpiController(info: SpiControllerInfo, parts: readonly SpiPart[], ctx: BackendContext): Promise<SpiController> {
+  switch (info.kind) {
     case 'mock': {
       const bus = new MockSpiController({
-        name: `mock-spi:${deviceName(node)}`,
+        name: `mock-spi:${info.name}`,
         clock: ctx.clock,
-        maxTransferBytes: propU32(node, 'max-transfer-bytes') ?? 4096,
+        maxTransferBytes: info.maxTransferBytes ?? 4096,
       });
       for (const p of parts) {
         const { size, pageSize, addressWidth } = p.config;
@@ -70,31 +61,28 @@ export async function openSpiController(node: DtNode, parts: readonly SpiPart[],
             pageSize,
             addressWidth,
             clock: ctx.clock,
-            writeCycleUs: propU32(p.node, 'hilbridge,model-write-cycle-us') ?? 5000,
+            writeCycleUs: modelWriteCycleUs(p.node) ?? 5000,
             ...modelStore(ctx, p.config.name, size),
           }),
         );
       }
-      ctx.mockSpi.set(deviceName(node), bus);
+      ctx.mockSpi.set(info.name, bus);
       return bus;
     }
     case 'spidev':
-      return createSpidevController({ busNumber: required(node, 'hilbridge,spidev-bus') });
+      return createSpidevController({ busNumber: info.bus });
     case 'serprog':
-      throw new HilError('ENOTSUP', `${nodePath(node)}: the serprog backend is not wired in yet`);
-    default:
-      throw new HilError('ENOTSUP', `${nodePath(node)}: no SPI backend for this controller`);
+      throw new HilError('ENOTSUP', `${info.path}: the serprog backend is not wired in yet`);
   }
 }
 
-export async function openI2cController(node: DtNode, parts: readonly I2cPart[], ctx: BackendContext): Promise<I2cController> {
-  const info = controllerInfo(node);
-  switch (info?.backend) {
+export async function openI2cController(info: I2cControllerInfo, parts: readonly I2cPart[], ctx: BackendContext): Promise<I2cController> {
+  switch (info.kind) {
     case 'mock': {
       const bus = new MockI2cController({
-        name: `mock-i2c:${deviceName(node)}`,
+        name: `mock-i2c:${info.name}`,
         clock: ctx.clock,
-        ...(node.props.has('max-transfer-bytes') ? { maxTransferBytes: required(node, 'max-transfer-bytes') } : {}),
+        ...(info.maxTransferBytes !== undefined ? { maxTransferBytes: info.maxTransferBytes } : {}),
       });
       for (const p of parts) {
         const { size, pageSize, addressWidth, address } = p.config;
@@ -105,17 +93,15 @@ export async function openI2cController(node: DtNode, parts: readonly I2cPart[],
             addressWidth,
             address,
             clock: ctx.clock,
-            writeCycleUs: propU32(p.node, 'hilbridge,model-write-cycle-us') ?? 5000,
+            writeCycleUs: modelWriteCycleUs(p.node) ?? 5000,
             ...modelStore(ctx, p.config.name, size),
           }),
         );
       }
-      ctx.mockI2c.set(deviceName(node), bus);
+      ctx.mockI2c.set(info.name, bus);
       return bus;
     }
-    case 'i2cdev':
-      return createI2cDevController({ busNumber: required(node, 'hilbridge,i2c-bus') });
-    default:
-      throw new HilError('ENOTSUP', `${nodePath(node)}: no I2C backend for this controller`);
+    case 'i2c-dev':
+      return createI2cDevController({ busNumber: info.bus });
   }
 }

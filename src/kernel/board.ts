@@ -1,29 +1,37 @@
 /**
- * Builds the kernel's devices from a devicetree: controllers through the backend registry, one
- * kernel object per enabled EEPROM node, and the declared user threads with their grants.
+ * Builds the kernel's devices from a devicetree: validates the tree against the bindings, opens
+ * controllers through the backend registry, makes one kernel object per enabled EEPROM node,
+ * creates declared memory partitions and reads the declared user threads with their grants.
  *
- * The board file chooses the hardware; this code only follows it. Thread declarations live under
- * a `hilbridge,threads` node (see docs/ARCHITECTURE.md): nothing is granted that is not listed.
+ * The board file chooses the hardware; this code only follows it. Decoding of properties is the
+ * devicetree module's job (its typed accessors); nothing here reads raw cells.
  */
 import type { EepromConfig } from '../abi/device-config';
 import { HilError } from '../abi/errno';
-import { at24Config, at25Config, controllerInfo } from './dt-configs';
 import {
+  at24Config,
+  at25Config,
+  chipSelect,
   compatibles,
   type DtNode,
   type DtTree,
-  findByPhandle,
+  formatDiagnostics,
+  i2cControllerInfo,
   isEnabled,
+  isI2cController,
+  isSpiController,
+  nodeName,
   nodePath,
-  propCells,
   propString,
   propU32,
+  spiControllerInfo,
+  userThreads,
+  validateTree,
   walk,
-} from '../devicetree/tree';
+} from '../devicetree';
 import type { I2cController } from '../hal/i2c';
 import type { SpiController } from '../hal/spi';
 import { type BackendContext, openI2cController, openSpiController } from './backends';
-import { deviceName } from './board-names';
 import { BusArbiter } from './bus-arbiter';
 import type { I2cDeviceObject, SpiDeviceObject } from './kobjects';
 import type { ObjectTable } from './objects';
@@ -37,6 +45,8 @@ export interface ThreadDecl {
   readonly grants: readonly string[];
   /** Device names whose IPC endpoint this thread serves. */
   readonly serves: readonly string[];
+  /** Partition names added to the thread's memory domain. */
+  readonly partitions: readonly string[];
   readonly restart: RestartPolicy;
 }
 
@@ -45,28 +55,35 @@ export interface Board {
   readonly spiDevices: SpiDeviceObject[];
   readonly i2cDevices: I2cDeviceObject[];
   readonly threads: ThreadDecl[];
+  readonly partitions: { name: string; size: number }[];
   readonly controllers: (SpiController | I2cController)[];
   /** Per-controller descriptions, for `info`. */
   readonly buses: { name: string; path: string; backend: string }[];
+  /** Binding warnings (unknown compatibles and the like). */
+  readonly warnings: string[];
 }
 
 export async function buildBoard(tree: DtTree, objects: ObjectTable, ctx: BackendContext): Promise<Board> {
+  const checked = validateTree(tree);
+  if (checked.errors.length) throw new HilError('EINVAL', `the board does not match its bindings:\n${formatDiagnostics(checked.errors, 'error')}`);
   const board: Board = {
     model: tree.root.props.has('model') ? (propString(tree.root, 'model') ?? '') : '',
     spiDevices: [],
     i2cDevices: [],
     threads: [],
+    partitions: [],
     controllers: [],
     buses: [],
+    warnings: checked.warnings.map((w) => w.message),
   };
   try {
     for (const node of walk(tree.root)) {
-      if (!isEnabled(node)) continue;
-      const info = controllerInfo(node);
-      if (!info) continue;
-      const children = node.children.filter(isEnabled);
-      if (info.bus === 'spi') await addSpiBus(board, objects, node, children, info.backend, ctx);
-      else await addI2cBus(board, objects, node, children, info.backend, ctx);
+      if (!enabledPath(node)) continue;
+      if (isSpiController(node)) await addSpiBus(board, objects, node, ctx);
+      else if (isI2cController(node)) await addI2cBus(board, objects, node, ctx);
+      else if (compatibles(node).includes('hilbridge,partition')) {
+        board.partitions.push({ name: nodeName(node), size: propU32(node, 'size') ?? 4096 });
+      }
     }
     board.threads.push(...threadDecls(tree));
   } catch (e) {
@@ -76,26 +93,27 @@ export async function buildBoard(tree: DtTree, objects: ObjectTable, ctx: Backen
   return board;
 }
 
-async function addSpiBus(
-  board: Board,
-  objects: ObjectTable,
-  node: DtNode,
-  children: DtNode[],
-  backend: string,
-  ctx: BackendContext,
-): Promise<void> {
-  const parts = children.filter((c) => compatibles(c).includes('atmel,at25'));
-  const configs = parts.map((c) => ({ node: c, cs: propU32(c, 'reg') ?? 0, config: at25Config(c) }));
-  const controller = await openSpiController(node, configs, ctx);
+/** A node is live only if it and every ancestor are enabled. */
+function enabledPath(node: DtNode): boolean {
+  for (let n: DtNode | undefined = node; n; n = n.parent) if (!isEnabled(n)) return false;
+  return true;
+}
+
+async function addSpiBus(board: Board, objects: ObjectTable, node: DtNode, ctx: BackendContext): Promise<void> {
+  const info = spiControllerInfo(node);
+  const parts = node.children
+    .filter((c) => isEnabled(c) && compatibles(c).includes('atmel,at25'))
+    .map((c) => ({ node: c, cs: chipSelect(c), config: at25Config(c) }));
+  const controller = await openSpiController(info, parts, ctx);
   board.controllers.push(controller);
-  board.buses.push({ name: deviceName(node), path: nodePath(node), backend });
+  board.buses.push({ name: info.name, path: info.path, backend: info.kind });
   const arbiter = new BusArbiter(controller.name);
-  for (const { node: c, cs, config } of configs) {
+  for (const { node: c, cs, config } of parts) {
     const hal = await controller.openDevice({ chipSelect: cs, mode: config.mode, maxSpeedHz: config.maxSpeedHz });
     board.spiDevices.push(
       objects.insert<SpiDeviceObject>({
         type: 'spi_device',
-        name: deviceName(c),
+        name: nodeName(c),
         path: nodePath(c),
         handle: 0,
         hal,
@@ -107,25 +125,20 @@ async function addSpiBus(
   }
 }
 
-async function addI2cBus(
-  board: Board,
-  objects: ObjectTable,
-  node: DtNode,
-  children: DtNode[],
-  backend: string,
-  ctx: BackendContext,
-): Promise<void> {
-  const parts = children.filter((c) => compatibles(c).includes('atmel,at24'));
-  const configs = parts.map((c) => ({ node: c, config: at24Config(c) }));
-  const controller = await openI2cController(node, configs, ctx);
+async function addI2cBus(board: Board, objects: ObjectTable, node: DtNode, ctx: BackendContext): Promise<void> {
+  const info = i2cControllerInfo(node);
+  const parts = node.children
+    .filter((c) => isEnabled(c) && compatibles(c).includes('atmel,at24'))
+    .map((c) => ({ node: c, config: at24Config(c) }));
+  const controller = await openI2cController(info, parts, ctx);
   board.controllers.push(controller);
-  board.buses.push({ name: deviceName(node), path: nodePath(node), backend });
+  board.buses.push({ name: info.name, path: info.path, backend: info.kind });
   const arbiter = new BusArbiter(controller.name);
-  for (const { node: c, config } of configs) {
+  for (const { node: c, config } of parts) {
     board.i2cDevices.push(
       objects.insert<I2cDeviceObject>({
         type: 'i2c_device',
-        name: deviceName(c),
+        name: nodeName(c),
         path: nodePath(c),
         handle: 0,
         hal: controller,
@@ -146,26 +159,20 @@ export function i2cAddressCount(config: EepromConfig): number {
 }
 
 function threadDecls(tree: DtTree): ThreadDecl[] {
-  const out: ThreadDecl[] = [];
-  for (const node of walk(tree.root)) {
-    if (!compatibles(node).includes('hilbridge,user-thread') || !isEnabled(node)) continue;
-    const refs = (prop: string): string[] =>
-      (propCells(node, prop) ?? []).map((ph) => {
-        const target = findByPhandle(tree, ph);
-        if (!target) throw new HilError('EINVAL', `${nodePath(node)}: ${prop} refers to phandle ${ph}, which no node has`);
-        return deviceName(target);
-      });
-    const program = propString(node, 'program');
-    if (!program) throw new HilError('EINVAL', `${nodePath(node)}: a hilbridge,user-thread needs a "program" property`);
-    const restart = propString(node, 'restart') ?? 'never';
-    out.push({
-      name: node.labels[0] ?? node.name,
-      path: nodePath(node),
-      program,
-      grants: refs('hilbridge,grants'),
-      serves: refs('hilbridge,serves'),
-      restart: restart === 'backoff' ? { maxRestarts: propU32(node, 'max-restarts') ?? 5, backoffMs: 100, maxBackoffMs: 5000 } : 'never',
-    });
-  }
-  return out;
+  return userThreads(tree)
+    .filter((t) => enabledPath(walkFind(tree, t.path)))
+    .map((t) => ({
+      name: t.name,
+      path: t.path,
+      program: t.program,
+      grants: t.grants.filter(enabledPath).map(nodeName),
+      serves: t.serves.filter(enabledPath).map(nodeName),
+      partitions: t.partitions.map(nodeName),
+      restart: t.restart === 'backoff' ? { maxRestarts: t.maxRestarts ?? 5, backoffMs: 100, maxBackoffMs: 5000 } : 'never',
+    }));
+}
+
+function walkFind(tree: DtTree, path: string): DtNode {
+  for (const n of walk(tree.root)) if (nodePath(n) === path) return n;
+  throw new HilError('ENOENT', `no node ${path}`);
 }

@@ -90,7 +90,7 @@ export interface DeviceInfo {
 
 export interface KernelEvent {
   readonly at: number;
-  readonly kind: 'fault' | 'denied' | 'restart' | 'exit' | 'error';
+  readonly kind: 'fault' | 'denied' | 'restart' | 'exit' | 'error' | 'warning';
   readonly thread: string;
   readonly message: string;
 }
@@ -130,10 +130,12 @@ export class Kernel extends EventEmitter implements KernelServices {
     k.board = await buildBoard(opts.tree, k.objects, ctx);
     for (const d of k.board.spiDevices) k.ipc.createEndpoint(d.name, undefined);
     for (const d of k.board.i2cDevices) k.ipc.createEndpoint(d.name, undefined);
+    for (const p of k.board.partitions) k.createPartition(p.name, p.size);
+    for (const w of k.board.warnings) k.record('warning', '-', w);
     if (opts.startThreads !== false) {
       try {
         for (const t of k.board.threads) {
-          await k.spawn(t.program, { name: t.name, grants: t.grants, serves: t.serves, restart: t.restart, transport: opts.transport ?? 'sync' });
+          await k.spawn(t.program, { name: t.name, grants: t.grants, serves: t.serves, partitions: t.partitions, restart: t.restart, transport: opts.transport ?? 'sync' });
         }
       } catch (e) {
         await k.shutdown();
