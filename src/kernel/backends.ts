@@ -4,7 +4,6 @@
  * never touches them.
  */
 import type { At24Config, At25Config } from '../abi/device-config';
-import { HilError } from '../abi/errno';
 import { type DtNode, type I2cControllerInfo, modelWriteCycleUs, type SpiControllerInfo } from '../devicetree';
 import type { Clock } from '../hal/clock';
 import type { I2cController } from '../hal/i2c';
@@ -15,6 +14,7 @@ import { MockI2cController } from '../hal/mock/i2c-controller';
 import { FileImage, type MemoryStore } from '../hal/mock/image';
 import { MockSpiController } from '../hal/mock/spi-controller';
 import type { SpiController } from '../hal/spi';
+import { createSerprogController } from '../hal/serprog';
 import { createSpidevController } from '../hal/spidev';
 
 export interface BackendContext {
@@ -72,7 +72,7 @@ export async function openSpiController(info: SpiControllerInfo, parts: readonly
     case 'spidev':
       return createSpidevController({ busNumber: info.bus });
     case 'serprog':
-      throw new HilError('ENOTSUP', `${info.path}: the serprog backend is not wired in yet`);
+      return createSerprogController({ port: ctx.serialPort ?? info.port, baudRate: info.baudRate });
   }
 }
 
