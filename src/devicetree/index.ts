@@ -39,3 +39,4 @@ export {
   type I2cControllerInfo,
   type UserThreadInfo,
 } from './accessors';
+export { probeLiveTree, readFsTree, formatProbe, DEFAULT_LIVE_ROOTS, type ProbeResult, type ProbeController, type ProbeDevNode } from './probe';

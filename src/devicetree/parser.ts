@@ -220,7 +220,7 @@ export class DtsParser {
     let sawChild = false;
     for (;;) {
       sc.skipWs();
-      if (sc.eof) throw sc.error(`end of input inside node ${name === '' ? '/' : `"${name}"`}: a '};' is missing`);
+      if (sc.eof) throw errorAt(sc.files, loc, `node ${name === '' ? '/' : `"${name}"`} is never closed: the file ends before its '};'`);
       if (sc.peek() === '}') {
         sc.pos++;
         this.expect(';', `after '}' closing node ${name === '' ? '/' : `"${name}"`}`);
