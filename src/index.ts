@@ -10,3 +10,4 @@ export { HilError, ERRNO, type ErrnoCode } from './abi/errno';
 export type { Eeprom, EepromStatus, ProtectionSettings, WriteOptions, WriteProgress, ProtectedBlocks } from './userdrivers/eeprom';
 export type { At24Config, At25Config, EepromConfig } from './abi/device-config';
 export { VirtualClock, RealClock, type Clock } from './hal/clock';
+export { loadTree, parseDts, parseDtsFile } from './devicetree';

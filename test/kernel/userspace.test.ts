@@ -3,6 +3,7 @@
  * transports, bus locks, restarts, and the two placements of a driver.
  */
 import type { At25Config } from '../../src/abi/device-config';
+import type { MockTransactionRecord } from '../../src/hal/mock/spi-controller';
 import type { Kernel } from '../../src/kernel/kernel';
 import { EepromClient } from '../../src/userdrivers/eeprom-service';
 import { replyError } from '../../src/user/ipc';
@@ -33,7 +34,7 @@ function handleOf(name: string): number {
   return d.handle;
 }
 
-function busLog(): { chipSelect: number }[] {
+function busLog(): readonly MockTransactionRecord[] {
   return k.mockSpiBus('spi0')!.log;
 }
 
