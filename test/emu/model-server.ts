@@ -74,11 +74,16 @@ export class ModelServer {
   private readonly dir: string;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
+  /** Chips by /dev path; tests may swap them between transactions (a fresh chip per test). */
+  readonly spi: Record<string, SpiSlaveModel>;
+  readonly i2c: Record<string, readonly I2cSlaveModel[]>;
 
   private constructor(private readonly opts: ModelServerOptions) {
     this.dir = mkdtempSync(join(tmpdir(), 'hilemu-'));
     this.socketPath = join(this.dir, 'models.sock');
     this.server = createServer((s) => this.serve(s));
+    this.spi = { ...opts.spi };
+    this.i2c = { ...opts.i2c };
   }
 
   static async start(opts: ModelServerOptions): Promise<ModelServer> {
@@ -153,7 +158,7 @@ export class ModelServer {
     heads: { len: number; speedHz: number; delayUs: number; csChange: boolean; bitsPerWord: number; hasTx: boolean; hasRx: boolean }[],
     mosiAll: Buffer,
   ): { status: number; data: Uint8Array } {
-    const model = this.opts.spi?.[path];
+    const model = this.spi[path];
     const misoAll = new Uint8Array(mosiAll.length);
     const xfers: SpiWireTransfer[] = [];
     let off = 0;
@@ -175,7 +180,7 @@ export class ModelServer {
   }
 
   private runI2c(path: string, heads: { addr: number; read: boolean; len: number }[], writeAll: Buffer): { status: number; data: Uint8Array } {
-    const models = this.opts.i2c?.[path] ?? [];
+    const models = this.i2c[path] ?? [];
     const touched = new Set<I2cSlaveModel>();
     const msgs: { addr: number; read: boolean; data: Uint8Array }[] = [];
     const readOut: number[] = [];

@@ -6,8 +6,8 @@
  * libuv's thread pool (the calling thread never blocks), so chip select is held across its
  * transfers except where a transfer asks for `csChange`.
  *
- * Size limit: a transaction may move at most `maxTransferBytes` (spidev.bufsiz, read from sysfs)
- * and carry at most 511 transfers. Larger transactions are refused with EMSGSIZE, never split
+ * Size limit: a transaction may move at most `maxTransferBytes` (spidev.bufsiz, read from sysfs,
+ * less an alignment reserve) and carry at most 511 transfers. Larger transactions are refused with EMSGSIZE, never split
  * here: splitting one transaction into several messages would deselect the chip between the
  * pieces (on the Raspberry Pi chip select always rises at the end of a message), which ends an
  * EEPROM READ or WRITE command mid-stream. Only the driver knows where a command may be cut, so
@@ -17,7 +17,7 @@
 import { HilError } from '../../abi/errno';
 import { loadSpiDevice, type NativeSpiDevice, type SpiDeviceMessageTransfer, type SpiDeviceReadOptions } from '../native';
 import type { SpiController, SpiDevice, SpiDeviceOptions, SpiTransfer } from '../spi';
-import { readSpidevBufsiz, SPIDEV_BUFSIZ_PATH, SPIDEV_MAX_TRANSFERS } from './bufsiz';
+import { readSpidevBufsiz, SPIDEV_ALIGN_RESERVE, SPIDEV_BUFSIZ_PATH, SPIDEV_MAX_TRANSFERS } from './bufsiz';
 import { spidevError } from './errors';
 
 export interface SpidevControllerOptions {
@@ -27,7 +27,9 @@ export interface SpidevControllerOptions {
 
 export class SpidevController implements SpiController {
   readonly name: string;
-  /** spidev.bufsiz: most bytes one transaction may move. */
+  /** spidev.bufsiz as the running kernel has it. */
+  readonly bufsiz: number;
+  /** Most bytes one transaction may move: bufsiz less the alignment reserve (see bufsiz.ts). */
   readonly maxTransferBytes: number;
   private readonly devices = new Set<SpidevDevice>();
   private closed = false;
@@ -40,7 +42,8 @@ export class SpidevController implements SpiController {
       throw new HilError('EINVAL', `spidev bus number must be a non-negative integer, got ${busNumber}`);
     }
     this.name = `/dev/spidev${busNumber}`;
-    this.maxTransferBytes = readSpidevBufsiz(opts.bufsizPath ?? SPIDEV_BUFSIZ_PATH);
+    this.bufsiz = readSpidevBufsiz(opts.bufsizPath ?? SPIDEV_BUFSIZ_PATH);
+    this.maxTransferBytes = Math.max(64, this.bufsiz - SPIDEV_ALIGN_RESERVE);
   }
 
   async openDevice(opts: SpiDeviceOptions): Promise<SpiDevice> {
@@ -92,11 +95,12 @@ export class SpidevDevice implements SpiDevice {
 
   async transfer(xfers: readonly SpiTransfer[]): Promise<void> {
     if (this.closed) throw new HilError('EBADF', `${this.path} is closed`);
-    const message = this.toMessage(xfers);
+    const { message, scatter } = this.toMessage(xfers);
     if (message.length === 0) return;
     await new Promise<void>((resolve, reject) => {
       this.native.transfer(message, (err) => (err ? reject(spidevError(err, this.path, `a ${message.length}-transfer message`, this.maxTransferBytes)) : resolve()));
     });
+    scatter();
   }
 
   /** The settings the kernel holds for this device now (SPI_IOC_RD_*), for diagnostics and tests. */
@@ -116,12 +120,19 @@ export class SpidevDevice implements SpiDevice {
     });
   }
 
-  private toMessage(xfers: readonly SpiTransfer[]): SpiDeviceMessageTransfer[] {
+  /**
+   * Validates the transaction and builds spi-device's message. Adjacent transfers that the wire
+   * cannot tell apart from one (chip select held, no delay, same clock and word size) are merged:
+   * spidev rounds every transfer up to the kernel's allocation alignment (up to 128 bytes) when it
+   * checks bufsiz, so a READ split as [status][opcode+address][data] could be refused although its
+   * bytes fit. A merged transfer with a NULL-tx part shifts zeros there, as the controller would.
+   */
+  private toMessage(xfers: readonly SpiTransfer[]): { message: SpiDeviceMessageTransfer[]; scatter: () => void } {
     if (xfers.length > SPIDEV_MAX_TRANSFERS) {
       throw new HilError('EMSGSIZE', `${this.path}: ${xfers.length} transfers in one transaction; spidev accepts at most ${SPIDEV_MAX_TRANSFERS}: merge adjacent transfers or split the transaction where chip select may rise`);
     }
     let total = 0;
-    const message = xfers.map((x, i): SpiDeviceMessageTransfer => {
+    xfers.forEach((x, i) => {
       if (!Number.isInteger(x.len) || x.len < 0) throw new HilError('EINVAL', `${this.path}: transfer ${i} has length ${x.len}`);
       if (x.tx && x.tx.length < x.len) throw new HilError('EINVAL', `${this.path}: transfer ${i} tx buffer holds ${x.tx.length} bytes, len is ${x.len}`);
       if (x.rx && x.rx.length < x.len) throw new HilError('EINVAL', `${this.path}: transfer ${i} rx buffer holds ${x.rx.length} bytes, len is ${x.len}`);
@@ -130,20 +141,58 @@ export class SpidevDevice implements SpiDevice {
       const speed = x.speedHz ?? 0;
       if (!Number.isInteger(speed) || speed < 0 || speed > 0xffffffff) throw new HilError('EINVAL', `${this.path}: transfer ${i} speed must be a non-negative integer in Hz, got ${speed}`);
       total += x.len;
-      const t: SpiDeviceMessageTransfer = { byteLength: x.len, speedHz: speed, microSecondDelay: delay, chipSelectChange: x.csChange ?? false };
-      if (x.bitsPerWord !== undefined) t.bitsPerWord = x.bitsPerWord;
-      // No copies: the addon hands these views straight to the kernel.
-      if (x.tx) t.sendBuffer = Buffer.from(x.tx.buffer, x.tx.byteOffset, x.len);
-      if (x.rx) t.receiveBuffer = Buffer.from(x.rx.buffer, x.rx.byteOffset, x.len);
-      if (!x.tx && !x.rx) t.sendBuffer = Buffer.alloc(x.len); // clock out zeros, discard MISO
-      return t;
     });
     if (total > this.maxTransferBytes) {
       throw new HilError(
         'EMSGSIZE',
-        `${this.path}: transaction of ${total} bytes exceeds spidev's buffer of ${this.maxTransferBytes} bytes (spidev.bufsiz). It is not split here because chip select would rise between the pieces, which ends an EEPROM command; the driver must chunk at maxTransferBytes, or raise the limit with spidev.bufsiz=65536 in /boot/firmware/cmdline.txt and reboot`,
+        `${this.path}: transaction of ${total} bytes exceeds the ${this.maxTransferBytes} bytes spidev accepts in one message (spidev.bufsiz less the kernel's per-transfer alignment). It is not split here because chip select would rise between the pieces, which ends an EEPROM command; the driver must chunk at maxTransferBytes, or raise the limit with spidev.bufsiz=65536 in /boot/firmware/cmdline.txt and reboot`,
       );
     }
-    return message;
+    // group mergeable neighbours
+    const groups: SpiTransfer[][] = [];
+    for (const x of xfers) {
+      const g = groups[groups.length - 1];
+      const prev = g?.[g.length - 1];
+      const mergeable =
+        prev !== undefined && !prev.csChange && !(prev.delayUs ?? 0) && (prev.speedHz ?? 0) === (x.speedHz ?? 0) && (prev.bitsPerWord ?? 0) === (x.bitsPerWord ?? 0);
+      if (g && mergeable) g.push(x);
+      else groups.push([x]);
+    }
+    const copies: (() => void)[] = [];
+    const message = groups.map((g): SpiDeviceMessageTransfer => {
+      const last = g[g.length - 1]!;
+      const len = g.reduce((n, x) => n + x.len, 0);
+      const t: SpiDeviceMessageTransfer = { byteLength: len, speedHz: last.speedHz ?? 0, microSecondDelay: last.delayUs ?? 0, chipSelectChange: last.csChange ?? false };
+      if (last.bitsPerWord !== undefined) t.bitsPerWord = last.bitsPerWord;
+      if (g.length === 1) {
+        // No copies: the addon hands these views straight to the kernel.
+        if (last.tx) t.sendBuffer = Buffer.from(last.tx.buffer, last.tx.byteOffset, len);
+        if (last.rx) t.receiveBuffer = Buffer.from(last.rx.buffer, last.rx.byteOffset, len);
+      } else {
+        if (g.some((x) => x.tx)) {
+          const tx = Buffer.alloc(len);
+          let off = 0;
+          for (const x of g) {
+            if (x.tx) tx.set(x.tx.subarray(0, x.len), off);
+            off += x.len;
+          }
+          t.sendBuffer = tx;
+        }
+        if (g.some((x) => x.rx)) {
+          const rx = Buffer.alloc(len);
+          t.receiveBuffer = rx;
+          copies.push(() => {
+            let off = 0;
+            for (const x of g) {
+              if (x.rx) x.rx.set(rx.subarray(off, off + x.len));
+              off += x.len;
+            }
+          });
+        }
+      }
+      if (!t.sendBuffer && !t.receiveBuffer) t.sendBuffer = Buffer.alloc(len); // clock out zeros, discard MISO
+      return t;
+    });
+    return { message, scatter: () => copies.forEach((c) => c()) };
   }
 }

@@ -7,7 +7,7 @@ import type { SpiController } from '../spi';
 import { SpidevController, type SpidevControllerOptions } from './controller';
 
 export { SpidevController, SpidevDevice, type SpidevControllerOptions } from './controller';
-export { readSpidevBufsiz, SPIDEV_BUFSIZ_PATH, SPIDEV_DEFAULT_BUFSIZ, SPIDEV_MAX_TRANSFERS } from './bufsiz';
+export { readSpidevBufsiz, SPIDEV_ALIGN_RESERVE, SPIDEV_BUFSIZ_PATH, SPIDEV_DEFAULT_BUFSIZ, SPIDEV_MAX_TRANSFERS } from './bufsiz';
 
 export interface SpidevParams extends SpidevControllerOptions {
   readonly busNumber: number;

@@ -54,9 +54,9 @@ async function waitReady(dev: RemoteSpiDevice): Promise<number> {
   throw new Error('write cycle never ended');
 }
 
-test('the controller reports spidev bufsiz (sysfs absent here: the kernel default 4096)', () => {
+test('the limit derives from spidev bufsiz (sysfs absent here: the kernel default 4096) less the alignment reserve', () => {
   expect(bus.name).toBe('/dev/spidev0');
-  expect(bus.maxTransferBytes).toBe(4096);
+  expect(bus.maxTransferBytes).toBe(4096 - 256);
 });
 
 test('mode, bits and speed reach the device through the SPI_IOC_WR_* ioctls', async () => {
@@ -87,9 +87,8 @@ test('AT25 round trip: WREN, WRITE, RDSR polling, READ (half and full duplex)', 
   const half = new Uint8Array(32);
   await dev.transfer([{ tx: Uint8Array.of(AT25_OP.READ, 0x01, 0x00), len: 3 }, { rx: half, len: 32 }]);
   expect(half).toEqual(data);
-  const rec = lastSpi();
-  expect(rec.xfers[0]).toMatchObject({ hasTx: true, hasRx: false, len: 3 });
-  expect(rec.xfers[1]).toMatchObject({ hasTx: false, hasRx: true, len: 32 });
+  // header and data reach the kernel as one transfer (merged: same wire traffic, see below)
+  expect(lastSpi().xfers).toEqual([expect.objectContaining({ hasTx: true, hasRx: true, len: 35 })]);
 
   const tx = new Uint8Array(3 + 32);
   tx.set([AT25_OP.READ, 0x01, 0x00]);
@@ -137,15 +136,18 @@ test('a transaction above bufsiz is refused with EMSGSIZE and advice, not split'
   expect((err as HilError).code).toBe('EMSGSIZE');
   expect((err as HilError).message).toMatch(/spidev\.bufsiz/);
   expect(server.log.length).toBe(count); // nothing reached the bus
-  // exactly bufsiz is fine
-  await dev.transfer([{ tx: Uint8Array.of(AT25_OP.READ, 0, 0), len: 3 }, { rx: new Uint8Array(4093), len: 4093 }]);
+  // exactly maxTransferBytes is fine
+  const max = dev.maxTransferBytes;
+  await dev.transfer([{ tx: Uint8Array.of(AT25_OP.READ, 0, 0), len: 3 }, { rx: new Uint8Array(max - 3), len: max - 3 }]);
+  await expect(dev.transfer([{ tx: Uint8Array.of(AT25_OP.READ, 0, 0), len: 3 }, { rx: new Uint8Array(max - 2), len: max - 2 }])).rejects.toMatchObject({ code: 'EMSGSIZE' });
   await dev.close();
 });
 
 test("the kernel's own EMSGSIZE (per-transfer alignment) is mapped to the same advice", async () => {
   const dev = await open(0);
-  // 70 one-byte transfers: 70 bytes, but spidev rounds each to its allocation alignment (64 here)
-  const xfers = Array.from({ length: 70 }, () => ({ tx: Uint8Array.of(0), len: 1 }));
+  // 70 one-byte commands (chip select toggles between them, so they cannot be merged): 70 bytes,
+  // but spidev rounds each transfer up to its allocation alignment (64 here)
+  const xfers = Array.from({ length: 70 }, () => ({ tx: Uint8Array.of(0), len: 1, csChange: true }));
   const err = await dev.transfer(xfers).catch((e: unknown) => e);
   expect((err as HilError).code).toBe('EMSGSIZE');
   expect((err as HilError).message).toMatch(/kernel refused/);
@@ -166,6 +168,22 @@ test('LSB-first on a controller without it (the Raspberry Pi) fails at open with
   const err = await bus.openDevice({ chipSelect: 1, mode: 0, maxSpeedHz: 1e6, lsbFirst: true }).catch((e: unknown) => e);
   expect((err as HilError).code).toBe('EINVAL');
   expect((err as HilError).message).toMatch(/does not support these settings/);
+});
+
+test('adjacent transfers are merged so per-transfer alignment cannot refuse a transaction that fits', async () => {
+  at25.memory.forEach((_, i) => (at25.memory[i] = (i * 13) & 0xff));
+  const dev = await open(0);
+  // READ header then 100 eight-byte reads: 803 bytes, but unmerged the kernel would count
+  // 100 × 64 bytes of rx buffer against bufsiz 4096 and refuse with EMSGSIZE
+  const parts = Array.from({ length: 100 }, () => new Uint8Array(8));
+  await dev.transfer([{ tx: Uint8Array.of(AT25_OP.READ, 0, 0), len: 3 }, ...parts.map((rx) => ({ rx, len: 8 }))]);
+  parts.forEach((rx, k) => expect(rx).toEqual(at25.memory.subarray(k * 8, k * 8 + 8)));
+  expect(lastSpi().xfers.map((x) => x.len)).toEqual([803]);
+  // chip-select changes still separate transfers
+  const sr = new Uint8Array(2);
+  await dev.transfer([{ tx: Uint8Array.of(AT25_OP.RDSR, 0), rx: sr, len: 2, csChange: true }, { tx: Uint8Array.of(AT25_OP.WRDI), len: 1 }]);
+  expect(lastSpi().xfers.map((x) => x.len)).toEqual([2, 1]);
+  await dev.close();
 });
 
 test('a chip select with no chip on it reads a floating bus (0xff)', async () => {
