@@ -1,0 +1,82 @@
+/**
+ * Typed accessors: validated nodes become the configs drivers receive, with binding defaults
+ * applied, and bad values are EINVAL errors naming the node and property.
+ */
+import * as path from 'node:path';
+import {
+  at24Config,
+  at25Config,
+  chipSelect,
+  findByLabel,
+  findByPath,
+  i2cControllerInfo,
+  modelWriteCycleUs,
+  parseDts,
+  parseDtsFile,
+  spiControllerInfo,
+  spidevPath,
+  userThreads,
+  type DtNode,
+} from '../../src/devicetree';
+
+const ROOT = path.join(__dirname, '..', '..');
+const mock = parseDtsFile(path.join(ROOT, 'dts', 'mock.dts'));
+const node = (body: string): DtNode => findByPath(parseDts(`/dts-v1/;\n/ { p: part { ${body} }; };\n`, 'a.dts'), '/part')!;
+
+describe('EEPROM configs', () => {
+  test('mock AT25 parts of three densities', () => {
+    expect(at25Config(findByLabel(mock, 'eeprom0')!)).toEqual({
+      kind: 'at25', name: 'eeprom0', path: '/spi@0/eeprom@0', size: 32768, pageSize: 64, addressWidth: 16, timeoutMs: 10, readOnly: false, maxSpeedHz: 5000000, mode: 0,
+    });
+    expect(at25Config(findByLabel(mock, 'eeprom2')!)).toMatchObject({ size: 512, pageSize: 8, addressWidth: 9, timeoutMs: 25 });
+    expect(at25Config(findByLabel(mock, 'eeprom3')!)).toMatchObject({ size: 131072, pageSize: 256, addressWidth: 24 });
+    expect(modelWriteCycleUs(findByLabel(mock, 'eeprom2')!)).toBe(5000);
+  });
+
+  test('AT25 mode, read-only and errors', () => {
+    const base = 'compatible = "atmel,at25"; reg = <0>; spi-max-frequency = <1000>; size = <1024>; pagesize = <32>;';
+    expect(at25Config(node(`${base} address-width = <16>; spi-cpol; spi-cpha; read-only; timeout = <7>;`))).toMatchObject({ mode: 3, readOnly: true, timeoutMs: 7, name: 'p' });
+    expect(() => at25Config(node(`${base} address-width = <12>;`))).toThrow(/\/part: property "address-width" is 12/);
+    expect(() => at25Config(node(`${base} address-width = <8>;`))).toThrow(/addresses 256 bytes, fewer than size \(1024\)/);
+    expect(() => at25Config(node(base))).toThrow(expect.objectContaining({ code: 'EINVAL', message: expect.stringMatching(/"address-width" is required/) }));
+    expect(() => at25Config(node(`${base.replace('<32>', '<48>')} address-width = <16>;`))).toThrow(/power of two/);
+    expect(() => at25Config(node('compatible = "atmel,at24";'))).toThrow(/does not include "atmel,at25"/);
+  });
+
+  test('AT24 defaults: address width from size, 25 ms timeout', () => {
+    expect(at24Config(findByLabel(mock, 'eeprom1')!)).toEqual({
+      kind: 'at24', name: 'eeprom1', path: '/i2c@1/eeprom@50', size: 32768, pageSize: 64, addressWidth: 16, address: 0x50, timeoutMs: 25, readOnly: false,
+    });
+    expect(at24Config(node('compatible = "atmel,at24"; reg = <0x51>; size = <2048>; pagesize = <16>;'))).toMatchObject({ addressWidth: 8, address: 0x51, timeoutMs: 25 });
+    expect(at24Config(node('compatible = "atmel,at24"; reg = <0x50>; size = <4096>; pagesize = <32>;'))).toMatchObject({ addressWidth: 16 });
+    expect(() => at24Config(node('compatible = "atmel,at24"; reg = <0x90>; size = <256>; pagesize = <8>;'))).toThrow(/not a 7-bit I2C address/);
+  });
+});
+
+describe('controllers and threads', () => {
+  test('mock, spidev and serprog SPI controllers', () => {
+    expect(spiControllerInfo(findByLabel(mock, 'spi0')!)).toEqual({ kind: 'mock', path: '/spi@0', name: 'spi0', maxTransferBytes: 4096 });
+    const rpi = parseDtsFile(path.join(ROOT, 'dts', 'rpi-at25.dts'));
+    const spi = spiControllerInfo(findByLabel(rpi, 'spi0')!);
+    expect(spi).toMatchObject({ kind: 'spidev', bus: 0 });
+    expect(spidevPath(spi, chipSelect(findByLabel(rpi, 'eeprom0')!))).toBe('/dev/spidev0.0');
+    expect(i2cControllerInfo(findByLabel(rpi, 'i2c1')!)).toMatchObject({ kind: 'i2c-dev', bus: 1, devPath: '/dev/i2c-1', clockHz: 100000 });
+    const sp = parseDtsFile(path.join(ROOT, 'dts', 'serprog-at25.dts'));
+    expect(spiControllerInfo(findByLabel(sp, 'spi0')!)).toMatchObject({ kind: 'serprog', port: '/dev/ttyACM0', baudRate: 115200 });
+    expect(spiControllerInfo(node('compatible = "hilbridge,serprog"; port = "/dev/ttyUSB0";'))).toMatchObject({ baudRate: 115200, port: '/dev/ttyUSB0' });
+    expect(() => spiControllerInfo(node('compatible = "acme,spi";'))).toThrow(/names no SPI controller/);
+    expect(i2cControllerInfo(findByLabel(mock, 'i2c0')!)).toMatchObject({ kind: 'mock', maxTransferBytes: 4096 });
+  });
+
+  test('user threads: one eeprom-server per EEPROM, grants resolved to nodes', () => {
+    const threads = userThreads(mock);
+    expect(threads.map((t) => [t.name, t.program, t.grants.map((g) => g.labels[0]), t.restart])).toEqual([
+      ['eeprom0_driver', 'eeprom-server', ['eeprom0'], 'backoff'],
+      ['eeprom1_driver', 'eeprom-server', ['eeprom1'], 'backoff'],
+      ['eeprom2_driver', 'eeprom-server', ['eeprom2'], 'backoff'],
+      ['eeprom3_driver', 'eeprom-server', ['eeprom3'], 'backoff'],
+    ]);
+    const both = userThreads(parseDtsFile(path.join(ROOT, 'dts', 'rpi-at25-at24.dts')));
+    expect(both.map((t) => t.serves[0]!.labels[0])).toEqual(['eeprom0', 'eeprom1']);
+  });
+});
