@@ -4,7 +4,14 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import type { TransportKind } from '../abi/boot-info';
+import { PROTECTED_BLOCKS, type ProtectedBlocks } from '../userdrivers/eeprom';
+import { info, ps } from './commands/board';
 import { demo } from './commands/demo';
+import { dtCompileCmd, dtShowCmd, probe } from './commands/devicetree';
+import { erase } from './commands/erase';
+import { dump, read, type ReadFormat } from './commands/read';
+import { protect, status } from './commands/status';
+import { verify, write } from './commands/write';
 import { EXIT, type ExitCode, UsageError } from './errors';
 import { type CommandResult, printError, printResult } from './output';
 import { type GlobalOptions, Session } from './session';
@@ -20,7 +27,8 @@ Exit codes:
   130  interrupted with Ctrl-C (a write or erase stops after the page in flight)
 
 Environment:
-  HILBRIDGE_BOARD  board file used when --board is not given`;
+  HILBRIDGE_BOARD  board file used when --board is not given
+`;
 
 export interface Cli {
   readonly program: Command;
@@ -81,6 +89,111 @@ export function buildCli(): Cli {
     .description('write a pattern across a page boundary, read it back through the driver thread, verify, hexdump')
     .option('--device <dev>', 'EEPROM to use', 'eeprom0')
     .action(withBoard((s, _g, opts: { device: string }) => demo(s, { device: opts.device })));
+
+  program
+    .command('info')
+    .description('the board: buses, devices, parts, sizes, page sizes, backends, driver threads and their grants')
+    .action(withBoard((s) => info(s)));
+
+  program
+    .command('ps')
+    .description('user threads: state, transport, grants, partitions, syscall and bus counters')
+    .action(withBoard((s) => ps(s)));
+
+  program
+    .command('read')
+    .description('read LENGTH bytes at OFFSET and print them (hexdump by default)')
+    .argument('<dev>', 'device label or path')
+    .argument('<offset>', 'first byte (e.g. 0, 0x100, 4k)')
+    .argument('<length>', 'number of bytes (e.g. 256, 0x100, 1KiB)')
+    .addOption(new Option('--format <fmt>', 'hex, bin (raw bytes) or json; default hex, or bin with --out').choices(['hex', 'bin', 'json']))
+    .option('--out <file>', 'write to FILE instead of standard output')
+    .action(
+      withBoard((s, _g, dev: string, off: string, len: string, o: { format?: ReadFormat; out?: string }) =>
+        read(s, dev, off, len, { format: o.format, out: o.out }),
+      ),
+    );
+
+  program
+    .command('dump')
+    .description('read the whole device into a file')
+    .argument('<dev>', 'device label or path')
+    .option('--out <file>', 'file to write (required)')
+    .action(withBoard((s, _g, dev: string, o: { out?: string }) => dump(s, dev, { out: o.out })));
+
+  program
+    .command('write')
+    .description('write bytes from --in FILE or --hex HEX at OFFSET, split at page boundaries, verified by default')
+    .argument('<dev>', 'device label or path')
+    .argument('<offset>', 'first byte to write')
+    .option('--in <file>', 'bytes to write')
+    .option('--hex <hex>', 'bytes to write as hex digits, e.g. "de ad be ef"')
+    .option('--verify', 'read back and compare after writing (default)', true)
+    .option('--no-verify', 'skip the read-back')
+    .option('--dry-run', 'print the pages that would be written, write nothing', false)
+    .action(
+      withBoard((s, _g, dev: string, off: string, o: { in?: string; hex?: string; verify: boolean; dryRun: boolean }) =>
+        write(s, dev, off, { in: o.in, hex: o.hex, verify: o.verify, dryRun: o.dryRun }),
+      ),
+    );
+
+  program
+    .command('verify')
+    .description('compare the device with a file: the first differing offsets and a count (exit 1 if they differ)')
+    .argument('<dev>', 'device label or path')
+    .option('--in <file>', 'expected contents (required)')
+    .option('--offset <n>', 'device offset the file starts at', '0')
+    .action(withBoard((s, _g, dev: string, o: { in?: string; offset: string }) => verify(s, dev, { in: o.in, offset: o.offset })));
+
+  program
+    .command('erase')
+    .description('fill a range with a byte (default: the whole device with 0xff)')
+    .argument('<dev>', 'device label or path')
+    .option('--offset <n>', 'first byte (default 0)')
+    .option('--length <n>', 'bytes (default: to the end of the device)')
+    .option('--fill <byte>', 'fill value (default 0xff)')
+    .option('--no-verify', 'skip the read-back')
+    .action(
+      withBoard((s, _g, dev: string, o: { offset?: string; length?: string; fill?: string; verify: boolean }) =>
+        erase(s, dev, { offset: o.offset, length: o.length, fill: o.fill, verify: o.verify }),
+      ),
+    );
+
+  program
+    .command('status')
+    .description('busy, write-enable latch, block protection, WPEN and the raw status register')
+    .argument('<dev>', 'device label or path')
+    .action(withBoard((s, _g, dev: string) => status(s, dev)));
+
+  program
+    .command('protect')
+    .description('set block protection (AT25 BP1:BP0) and optionally WPEN')
+    .argument('<dev>', 'device label or path')
+    .addOption(new Option('--blocks <which>', 'range to protect').choices([...PROTECTED_BLOCKS]).makeOptionMandatory())
+    .addOption(new Option('--wpen <state>', 'status-register write protection with the WP pin').choices(['on', 'off']))
+    .action(
+      withBoard((s, _g, dev: string, o: { blocks: ProtectedBlocks; wpen?: 'on' | 'off' }) => protect(s, dev, { blocks: o.blocks, wpen: o.wpen })),
+    );
+
+  program
+    .command('probe')
+    .description("list the running Linux kernel's SPI and I2C controllers and their /dev nodes, with advice")
+    .option('--root <dir>', 'live devicetree directory (default /sys/firmware/devicetree/base or /proc/device-tree)')
+    .option('--dev <dir>', 'where device nodes live', '/dev')
+    .action(run(false, async (_s, _g, o: { root?: string; dev: string }) => probe({ root: o.root, dev: o.dev })));
+
+  const dt = program.command('dt').description('devicetree tools');
+  dt.command('compile')
+    .description('compile a DTS (or DTB) file to a DTB')
+    .argument('<in>', 'input .dts or .dtb')
+    .option('-o, --out <file>', 'output .dtb (required)')
+    .option('-I, --include <dir>', 'directory searched by #include and /include/ (repeatable)', collect, [])
+    .action(run(false, async (_s, _g, input: string, o: { out?: string; include: string[] }) => dtCompileCmd(input, o)));
+  dt.command('show')
+    .description('print a DTS or DTB file as DTS text, or as JSON with --json')
+    .argument('<file>', 'input .dts or .dtb')
+    .option('-I, --include <dir>', 'directory searched by #include and /include/ (repeatable)', collect, [])
+    .action(run(false, async (_s, g, input: string, o: { include: string[] }) => dtShowCmd(input, { json: g.json, include: o.include })));
 
   return {
     program,

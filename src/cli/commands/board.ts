@@ -1,0 +1,81 @@
+/**
+ * `hilbridge info` (the board: buses, devices, parts, sizes, backends, which thread drives each
+ * device with which grants) and `hilbridge ps` (user threads, state, grants, counters).
+ */
+import type { ThreadInfo } from '../../kernel/kernel';
+import { describeSize, hex } from '../numbers';
+import type { CommandResult } from '../output';
+import type { Session } from '../session';
+import { table } from '../table';
+
+export async function info(s: Session): Promise<CommandResult> {
+  const b = s.hb.info();
+  const threads = new Map(s.hb.ps().map((t) => [t.name, t]));
+  const devices = b.devices.map((d) => {
+    const t = d.servedBy ? threads.get(d.servedBy) : undefined;
+    const bus = b.buses.find((x) => d.bus.endsWith(`:${x.name}`) || d.bus === x.name);
+    return {
+      name: d.name,
+      path: d.path,
+      type: d.type,
+      bus: bus?.name ?? d.bus,
+      backend: bus?.backend,
+      part: d.config?.kind,
+      size: d.config?.size,
+      pageSize: d.config?.pageSize,
+      address: d.config?.kind === 'at24' ? d.config.address : undefined,
+      readOnly: d.config?.readOnly,
+      maxTransferBytes: d.maxTransferBytes,
+      servedBy: d.servedBy,
+      grants: t ? [...new Set(t.grants)] : [],
+    };
+  });
+  const lines = [`board ${b.model} (${b.board})`, 'buses:'];
+  for (const x of b.buses) lines.push(`  ${x.name} ${x.path} backend ${x.backend}`);
+  lines.push('devices:');
+  for (const d of devices) {
+    const part = d.part ? `${d.part.toUpperCase()} ${describeSize(d.size ?? 0)}, ${d.pageSize}-byte pages` : 'no EEPROM config';
+    const addr = d.address !== undefined ? ` at I2C address ${hex(d.address, 2)}` : '';
+    const ro = d.readOnly ? ', read-only' : '';
+    const drv = d.servedBy ? `driven by thread ${d.servedBy} (grants: ${d.grants.join(', ') || 'none'})` : 'no driver thread';
+    lines.push(`  ${d.name} ${d.path} on ${d.bus}${addr}: ${part}${ro}; ${drv}`);
+  }
+  return { data: { board: b.board, model: b.model, buses: b.buses, devices }, text: `${lines.join('\n')}\n` };
+}
+
+function threadJson(t: ThreadInfo): Record<string, unknown> {
+  return {
+    name: t.name,
+    handle: t.handle,
+    state: t.state,
+    program: t.program,
+    transport: t.transport,
+    grants: [...new Set(t.grants)],
+    partitions: t.partitions,
+    serves: t.serves,
+    counters: t.counters,
+    bySyscall: t.bySyscall,
+    ...(t.lastFault ? { lastFault: t.lastFault } : {}),
+  };
+}
+
+export async function ps(s: Session): Promise<CommandResult> {
+  const threads = s.hb.ps();
+  const text = table(
+    ['NAME', 'STATE', 'TRANSPORT', 'SYSCALLS', 'DENIED', 'FAULTS', 'RESTARTS', 'BUSBYTES', 'SERVES', 'GRANTS', 'PARTITIONS'],
+    threads.map((t) => [
+      t.name,
+      t.state,
+      t.transport,
+      String(t.counters.syscalls),
+      String(t.counters.denials),
+      String(t.counters.faults),
+      String(t.counters.restarts),
+      String(t.counters.busBytes),
+      t.serves.join(',') || '-',
+      [...new Set(t.grants)].join(',') || '-',
+      t.partitions.join(',') || '-',
+    ]),
+  );
+  return { data: { threads: threads.map(threadJson) }, text };
+}

@@ -1,0 +1,42 @@
+/**
+ * `hilbridge status DEV` (busy, write-enable latch, block protection, WPEN, raw status) and
+ * `hilbridge protect DEV --blocks none|upper-quarter|upper-half|all [--wpen on|off]`.
+ */
+import type { EepromStatus, ProtectedBlocks } from '../../userdrivers/eeprom';
+import { protectedFrom } from '../../userdrivers/eeprom';
+import { UsageError } from '../errors';
+import { hex } from '../numbers';
+import type { CommandResult } from '../output';
+import type { Session } from '../session';
+
+function describe(name: string, size: number, st: EepromStatus): string {
+  const from = protectedFrom(size, st.blocks);
+  const prot = st.blocks === 'none' ? 'none' : `${st.blocks} (${hex(from)}..${hex(size - 1)} read-only)`;
+  const parts = [
+    `${name}: ${st.busy ? 'busy (write cycle running)' : 'ready'}`,
+    `block protection ${prot}`,
+    ...(st.wel !== undefined ? [`write-enable latch ${st.wel ? 'set' : 'clear'}`] : []),
+    ...(st.wpen !== undefined ? [`WPEN ${st.wpen ? 'on' : 'off'}`] : []),
+    ...(st.raw !== undefined ? [`status register ${hex(st.raw, 2)}`] : []),
+  ];
+  return `${parts.join(', ')}\n`;
+}
+
+export async function status(s: Session, device: string): Promise<CommandResult> {
+  const ee = await s.eeprom(device);
+  const st = await ee.status();
+  return { data: { device: ee.name, ...st, protectedFrom: protectedFrom(ee.size(), st.blocks) }, text: describe(ee.name, ee.size(), st) };
+}
+
+export interface ProtectOptions {
+  readonly blocks: ProtectedBlocks;
+  readonly wpen?: 'on' | 'off' | undefined;
+}
+
+export async function protect(s: Session, device: string, o: ProtectOptions): Promise<CommandResult> {
+  if (o.blocks === undefined) throw new UsageError('EINVAL', 'protect needs --blocks none|upper-quarter|upper-half|all');
+  const ee = await s.eeprom(device);
+  await ee.setProtection(o.wpen === undefined ? { blocks: o.blocks } : { blocks: o.blocks, wpen: o.wpen === 'on' });
+  const st = await ee.status();
+  return { data: { device: ee.name, ...st, protectedFrom: protectedFrom(ee.size(), st.blocks) }, text: describe(ee.name, ee.size(), st) };
+}
