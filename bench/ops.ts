@@ -1,0 +1,42 @@
+/**
+ * The EEPROM operations the driver and library benchmarks time, and how to run one on any
+ * `Eeprom` (the AT25 driver in a user thread, the same driver in the kernel, or the library's
+ * client), so every path executes exactly the same calls.
+ */
+import type { Eeprom } from '../src/userdrivers/eeprom';
+
+export interface OpSpec {
+  readonly kind: 'read' | 'write';
+  readonly offset: number;
+  readonly len: number;
+}
+
+/** Reads of three sizes (4 KiB spans two transactions on a 4096-byte bus) and one page write. */
+export const EEPROM_OPS: readonly OpSpec[] = [
+  { kind: 'read', offset: 0x0100, len: 16 },
+  { kind: 'read', offset: 0x0200, len: 256 },
+  { kind: 'read', offset: 0x1000, len: 4096 },
+  { kind: 'write', offset: 0x4000, len: 64 },
+];
+
+export function opLabel(op: OpSpec): string {
+  const size = op.len >= 1024 && op.len % 1024 === 0 ? `${op.len / 1024} KiB` : `${op.len} B`;
+  return op.kind === 'read' ? `read ${size}` : `page write ${size}`;
+}
+
+export function isOpSpec(x: unknown): x is OpSpec {
+  if (typeof x !== 'object' || x === null) return false;
+  const o = x as Record<string, unknown>;
+  return (o.kind === 'read' || o.kind === 'write') && Number.isInteger(o.offset) && Number.isInteger(o.len);
+}
+
+/**
+ * One call of the operation. Page writes skip the read-back (verify: false) so that the figure is
+ * the write itself: status read, then WREN + WRITE + RDSR in one transaction.
+ */
+export function eepromOp(dev: Eeprom, op: OpSpec): () => Promise<unknown> {
+  if (op.kind === 'read') return () => dev.read(op.offset, op.len);
+  const data = new Uint8Array(op.len);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 7 + 3) & 0xff;
+  return () => dev.write(op.offset, data, { verify: false });
+}

@@ -1,0 +1,23 @@
+/**
+ * Benchmark program (user thread): runs the AT25 driver on its granted `eeprom0` over syscalls
+ * and times one EEPROM operation many times. The kernel side reads this thread's syscall counters
+ * afterwards (syscalls per operation). Reports the samples with `rt.report()` and exits.
+ */
+import { HilError } from '../../src/abi/errno';
+import type { UserRuntime } from '../../src/user/runtime';
+import { At25Eeprom } from '../../src/userdrivers/at25';
+import { eepromOp } from '../ops';
+import { type DriverReport, parseDriverArgs } from '../protocol';
+import { perCallAsync } from '../timing';
+
+export const DEVICE = 'eeprom0';
+
+export async function main(rt: UserRuntime): Promise<void> {
+  const a = parseDriverArgs(rt.args);
+  const cfg = rt.config(DEVICE);
+  if (cfg.kind !== 'at25') throw new HilError('EINVAL', `${DEVICE} is an ${cfg.kind}; the benchmark drives an AT25`);
+  const dev = new At25Eeprom(rt.spi(DEVICE), cfg, rt.env);
+  const samples = await perCallAsync(a.reps, a.warmup, eepromOp(dev, a.op));
+  const report: DriverReport = { kind: 'driver', transport: rt.sys.transport.kind, samples, ops: a.reps + a.warmup, userSyscalls: { ...rt.sys.counts } };
+  rt.report(report);
+}

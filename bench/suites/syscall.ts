@@ -1,0 +1,39 @@
+/**
+ * Suite 1, syscall overhead: the `null` syscall over the synchronous transport (callSync and
+ * await call) and over the MessagePort transport, next to a direct function call in the same
+ * worker thread. Each transport runs in its own user thread, once per round; the kernel's syscall
+ * counter for that thread must equal the number of calls the program made.
+ */
+import type { Kernel } from '../../src/kernel/kernel';
+import type { Collector } from '../collect';
+import { runProgram } from '../kernel-session';
+import { asNullReport, type NullArgs } from '../protocol';
+import type { Check } from '../result';
+
+/** Per round: calls timed one by one, blocks of blockSize calls, and untimed warm-up calls. */
+export interface SyscallParams extends Omit<NullArgs, 'direct'> {
+  readonly rounds: number;
+}
+
+export async function syscallSuite(k: Kernel, p: SyscallParams, out: Collector, checks: Check[]): Promise<void> {
+  const tally = { sync: { made: 0, counted: 0, total: 0 }, port: { made: 0, counted: 0, total: 0 } };
+  for (let round = 0; round < p.rounds; round++) {
+    for (const transport of ['sync', 'port'] as const) {
+      const args: NullArgs = { perCall: p.perCall, blocks: p.blocks, blockSize: p.blockSize, warmup: p.warmup, direct: transport === 'sync' };
+      const { report, info } = await runProgram(k, 'null-syscall', { name: `bench-null-${transport}-${round}`, grants: ['eeprom0'], transport, args });
+      const r = asNullReport(report);
+      for (const s of r.series) out.add('syscall', s.name, s.timing, s.samples);
+      tally[transport].made += r.calls;
+      tally[transport].counted += info.bySyscall['null'] ?? 0;
+      tally[transport].total += info.counters.syscalls;
+    }
+  }
+  for (const transport of ['sync', 'port'] as const) {
+    const t = tally[transport];
+    checks.push({
+      name: `kernel counts every null syscall (${transport})`,
+      ok: t.made > 0 && t.counted === t.made && t.total === t.made,
+      detail: `programs made ${t.made}, kernel counted ${t.counted} null and ${t.total} in all`,
+    });
+  }
+}
