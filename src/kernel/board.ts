@@ -15,6 +15,7 @@ import {
   compatibles,
   type DtNode,
   type DtTree,
+  findByPhandle,
   formatDiagnostics,
   i2cControllerInfo,
   isEnabled,
@@ -22,6 +23,7 @@ import {
   isSpiController,
   nodeName,
   nodePath,
+  propCells,
   propString,
   propU32,
   spiControllerInfo,
@@ -29,11 +31,13 @@ import {
   validateTree,
   walk,
 } from '../devicetree';
+import type { GpioController } from '../hal/gpio';
 import type { I2cController } from '../hal/i2c';
+import { MockGpioController } from '../hal/mock/gpio-controller';
 import type { SpiController } from '../hal/spi';
 import { type BackendContext, openI2cController, openSpiController } from './backends';
 import { BusArbiter } from './bus-arbiter';
-import type { I2cDeviceObject, SpiDeviceObject } from './kobjects';
+import type { GpioObject, I2cDeviceObject, SpiDeviceObject } from './kobjects';
 import type { ObjectTable } from './objects';
 import type { RestartPolicy } from './thread';
 
@@ -54,6 +58,8 @@ export interface Board {
   readonly model: string;
   readonly spiDevices: SpiDeviceObject[];
   readonly i2cDevices: I2cDeviceObject[];
+  /** Control lines of devices (an EEPROM's `wp-gpios`), named "<device>-wp". */
+  readonly gpioLines: GpioObject[];
   readonly threads: ThreadDecl[];
   readonly partitions: { name: string; size: number }[];
   readonly controllers: (SpiController | I2cController)[];
@@ -70,13 +76,20 @@ export async function buildBoard(tree: DtTree, objects: ObjectTable, ctx: Backen
     model: tree.root.props.has('model') ? (propString(tree.root, 'model') ?? '') : '',
     spiDevices: [],
     i2cDevices: [],
+    gpioLines: [],
     threads: [],
     partitions: [],
     controllers: [],
     buses: [],
     warnings: checked.warnings.map((w) => w.message),
   };
+  const gpios = new Map<DtNode, GpioController>();
   try {
+    for (const node of walk(tree.root)) {
+      if (enabledPath(node) && compatibles(node).includes('hilbridge,mock-gpio')) {
+        gpios.set(node, new MockGpioController(`mock-gpio:${nodeName(node)}`, propU32(node, 'ngpios') ?? 32));
+      }
+    }
     for (const node of walk(tree.root)) {
       if (!enabledPath(node)) continue;
       if (isSpiController(node)) await addSpiBus(board, objects, node, ctx);
@@ -85,6 +98,7 @@ export async function buildBoard(tree: DtTree, objects: ObjectTable, ctx: Backen
         board.partitions.push({ name: nodeName(node), size: propU32(node, 'size') ?? 4096 });
       }
     }
+    addWpLines(board, objects, tree, gpios, ctx);
     board.threads.push(...threadDecls(tree));
   } catch (e) {
     await Promise.allSettled(board.controllers.map((c) => c.close()));
@@ -118,6 +132,7 @@ async function addSpiBus(board: Board, objects: ObjectTable, node: DtNode, ctx: 
         handle: 0,
         hal,
         arbiter,
+        chipSelect: cs,
         maxSpeedHz: config.maxSpeedHz,
         config,
       }),
@@ -149,6 +164,57 @@ async function addI2cBus(board: Board, objects: ObjectTable, node: DtNode, ctx: 
       }),
     );
   }
+}
+
+/**
+ * Makes a GPIO object of each device's `wp-gpios` line. Values through the gpio syscalls are
+ * logical (1 = asserted); the line's active-low flag (bit 0 of the specifier's flags) maps them
+ * to physical levels. On the mock board the line is wired to the simulated part's WP pin.
+ */
+function addWpLines(board: Board, objects: ObjectTable, tree: DtTree, gpios: Map<DtNode, GpioController>, ctx: BackendContext): void {
+  const devices: { dev: SpiDeviceObject | I2cDeviceObject; model: { wpPin: boolean } | undefined }[] = [
+    ...board.spiDevices.map((dev) => ({ dev, model: mockModel(ctx, dev) })),
+    ...board.i2cDevices.map((dev) => ({ dev, model: mockModel(ctx, dev) })),
+  ];
+  for (const { dev, model } of devices) {
+    const node = walkFind(tree, dev.path);
+    const spec = propCells(node, 'wp-gpios');
+    if (!spec) continue;
+    const [phandle, pin, flags = 0] = spec;
+    const target = phandle === undefined ? undefined : findByPhandle(tree, phandle);
+    const controller = target ? gpios.get(target) : undefined;
+    if (!controller || pin === undefined) {
+      board.warnings.push(`${dev.path}: wp-gpios names a GPIO controller hilbridge cannot drive (only hilbridge,mock-gpio has a backend); tie WP to its inactive level in the wiring`);
+      continue;
+    }
+    const line = controller.line(pin);
+    const activeLow = (flags & 1) === 1;
+    if (model && controller instanceof MockGpioController) {
+      controller.connect(pin, model.wpPin ? 1 : 0, (level) => {
+        model.wpPin = level === 1;
+      });
+    }
+    board.gpioLines.push(
+      objects.insert<GpioObject>({
+        type: 'gpio',
+        name: `${dev.name}-wp`,
+        path: `${dev.path}:wp-gpios`,
+        device: dev.name,
+        handle: 0,
+        get: async () => ((await line.get()) === (activeLow ? 0 : 1) ? 1 : 0),
+        set: (value) => line.set((value === 1) !== activeLow ? 1 : 0),
+      }),
+    );
+  }
+}
+
+function mockModel(ctx: BackendContext, dev: SpiDeviceObject | I2cDeviceObject): { wpPin: boolean } | undefined {
+  const bus = dev.arbiter.name.replace(/^mock-(spi|i2c):/, '');
+  const m =
+    dev.type === 'spi_device'
+      ? ctx.mockSpi.get(bus)?.model(dev.chipSelect)
+      : ctx.mockI2c.get(bus)?.model(dev.address);
+  return m && 'wpPin' in m ? (m as { wpPin: boolean }) : undefined;
 }
 
 /** Small AT24 parts answer on several addresses: block-select bits take address pins. */

@@ -25,7 +25,7 @@ import { type Board, buildBoard } from './board';
 import type { KernelServices, SyscallContext, SyscallResult } from './context';
 import { HANDLERS, type Handler } from './handlers';
 import { IpcService } from './ipc';
-import type { EndpointObject, I2cDeviceObject, PartitionObject, SpiDeviceObject } from './kobjects';
+import type { EndpointObject, GpioObject, I2cDeviceObject, PartitionObject, SpiDeviceObject } from './kobjects';
 import { ObjectTable } from './objects';
 import { distModule, resolveProgram } from './paths';
 import { type RestartPolicy, type ThreadState, UserThread } from './thread';
@@ -189,6 +189,11 @@ export class Kernel extends EventEmitter implements KernelServices {
     ];
   }
 
+  /** Handle of a device, GPIO line or endpoint by name (kernel side: tools and tests). */
+  objectHandle(name: string): number {
+    return this.objectNamed(name).handle;
+  }
+
   /** Handle of a named partition or of a thread's private partition ("NAME.private"). */
   partitionHandle(name: string): number {
     const p = this.partitionsByName.get(name) ?? [...this.threadsByName.values()].find((t) => t.privatePartition.name === name)?.privatePartition;
@@ -208,7 +213,10 @@ export class Kernel extends EventEmitter implements KernelServices {
     if (this.threadsByName.has(opts.name)) throw new HilError('EEXIST', `a thread named ${opts.name} already exists`);
     const programPath = resolveProgram(program);
     const serves = (opts.serves ?? []).map((n) => this.endpointNamed(n));
-    const grants = [...(opts.grants ?? []).map((n) => this.objectNamed(n).handle), ...serves.map((e) => e.handle)];
+    const granted = (opts.grants ?? []).map((n) => this.objectNamed(n));
+    // A device's own control lines (its wp-gpios) come with the device.
+    const lines = this.board.gpioLines.filter((l) => granted.some((o) => o.type !== 'gpio' && o.name === l.device));
+    const grants = [...granted.map((o) => o.handle), ...lines.map((l) => l.handle), ...serves.map((e) => e.handle)];
     const partitions = (opts.partitions ?? []).map((n) => {
       const p = this.partitionsByName.get(n);
       if (!p) throw new HilError('ENOENT', `no partition named ${n}`);
@@ -484,8 +492,8 @@ export class Kernel extends EventEmitter implements KernelServices {
     return e;
   }
 
-  private objectNamed(name: string): SpiDeviceObject | I2cDeviceObject | EndpointObject {
-    const dev = [...this.board.spiDevices, ...this.board.i2cDevices].find((d) => d.name === name || d.path === name);
+  private objectNamed(name: string): SpiDeviceObject | I2cDeviceObject | GpioObject | EndpointObject {
+    const dev = [...this.board.spiDevices, ...this.board.i2cDevices, ...this.board.gpioLines].find((d) => d.name === name || d.path === name);
     if (dev) return dev;
     const ep = name.startsWith('endpoint:') ? this.ipc.endpoint(name.slice('endpoint:'.length)) : undefined;
     if (ep) return ep;

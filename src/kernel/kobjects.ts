@@ -16,6 +16,7 @@ export interface SpiDeviceObject extends KObjectBase {
   readonly path: string;
   readonly hal: SpiDevice;
   readonly arbiter: BusArbiter;
+  readonly chipSelect: number;
   readonly maxSpeedHz: number;
   readonly config: EepromConfig | undefined;
 }
@@ -34,6 +35,8 @@ export interface I2cDeviceObject extends KObjectBase {
 export interface GpioObject extends KObjectBase {
   readonly type: 'gpio';
   readonly path: string;
+  /** The device this line controls (granting the device grants the line). */
+  readonly device: string | undefined;
   get(): Promise<0 | 1>;
   set(value: 0 | 1): Promise<void>;
 }

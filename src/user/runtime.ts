@@ -62,6 +62,17 @@ export class UserRuntime {
     return new UserI2cDevice(this.sys, this.memory, o.handle, o.maxTransferBytes ?? 4096, o.repeatedStart ?? false);
   }
 
+  /** A granted GPIO line (e.g. "eeprom0-wp"); values are logical: 1 = asserted. */
+  gpio(name: string): { get(): Promise<0 | 1>; set(value: 0 | 1): Promise<void> } {
+    const o = this.object(name, 'gpio');
+    return {
+      get: async () => ((await this.sys.call('gpio_get', o.handle))[0] === 1 ? 1 : 0),
+      set: async (value) => {
+        await this.sys.call('gpio_set', o.handle, value);
+      },
+    };
+  }
+
   config(name: string): EepromConfig {
     const c = this.objects.find((x) => (x.name === name || x.path === name) && x.config)?.config;
     if (!c) throw new HilError('ENODATA', `${name} has no driver configuration`);

@@ -9,6 +9,13 @@ import { Kernel, type BootOptions } from '../../src/kernel/kernel';
 export const TEST_BOARD = `/dts-v1/;
 / {
 	model = "kernel test board";
+	gpio0: gpio@9 {
+		compatible = "hilbridge,mock-gpio";
+		reg = <9>;
+		gpio-controller;
+		#gpio-cells = <2>;
+		ngpios = <8>;
+	};
 	spi0: spi@0 {
 		compatible = "hilbridge,mock-spi";
 		reg = <0>;
@@ -33,6 +40,7 @@ export const TEST_BOARD = `/dts-v1/;
 			pagesize = <32>;
 			address-width = <16>;
 			hilbridge,model-write-cycle-us = <200>;
+			wp-gpios = <&gpio0 3 1>; /* active low, as the AT25's WP pin is */
 		};
 	};
 	threads {

@@ -182,7 +182,7 @@ describe('transports', () => {
       results.push({ grants: r.grants, partitions: r.partitions.map((p) => p.name.replace(r.thread, 'T')) });
     }
     expect(results[0]).toEqual(results[1]);
-    expect(results[0]).toMatchObject({ grants: [{ type: 'spi_device', name: 'eeprom2' }] });
+    expect(results[0]).toMatchObject({ grants: [{ type: 'spi_device', name: 'eeprom2' }, { type: 'gpio', name: 'eeprom2-wp' }] });
   });
 });
 
