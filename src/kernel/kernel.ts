@@ -164,29 +164,16 @@ export class Kernel extends EventEmitter implements KernelServices {
   }
 
   devices(): DeviceInfo[] {
-    const served = (name: string): string | undefined => this.ipc.endpoint(name)?.server;
-    return [
-      ...this.board.spiDevices.map((d) => ({
-        name: d.name,
-        handle: d.handle,
-        path: d.path,
-        type: d.type,
-        bus: d.arbiter.name,
-        config: d.config,
-        maxTransferBytes: d.hal.maxTransferBytes,
-        servedBy: served(d.name),
-      })),
-      ...this.board.i2cDevices.map((d) => ({
-        name: d.name,
-        handle: d.handle,
-        path: d.path,
-        type: d.type,
-        bus: d.arbiter.name,
-        config: d.config,
-        maxTransferBytes: d.hal.maxTransferBytes,
-        servedBy: served(d.name),
-      })),
-    ];
+    return [...this.board.spiDevices, ...this.board.i2cDevices].map((d) => ({
+      name: d.name,
+      handle: d.handle,
+      path: d.path,
+      type: d.type,
+      bus: d.arbiter.name,
+      config: d.config,
+      maxTransferBytes: d.hal.maxTransferBytes,
+      servedBy: this.ipc.endpoint(d.name)?.server,
+    }));
   }
 
   /** Handle of a device, GPIO line or endpoint by name (kernel side: tools and tests). */

@@ -15,14 +15,12 @@
  */
 import { HilError } from '../abi/errno';
 import type { At24Config } from '../abi/device-config';
+import { EepromBase } from './eeprom-base';
 import type { DriverEnv, I2cDeviceApi, I2cOp } from '../user/device-api';
 import {
   checkAborted,
   checkData,
-  checkFill,
   checkRange,
-  compareReadback,
-  type Eeprom,
   type EepromStatus,
   type ProtectionSettings,
   type WriteOptions,
@@ -35,8 +33,7 @@ export interface At24DriverOptions {
 
 const MAX_CHUNK = 64 * 1024;
 
-export class At24Eeprom implements Eeprom {
-  readonly name: string;
+export class At24Eeprom extends EepromBase<At24Config> {
   private readonly addrBytes: number;
   private readonly blockSize: number;
   private readonly pollUs: number;
@@ -51,11 +48,11 @@ export class At24Eeprom implements Eeprom {
 
   constructor(
     private readonly i2c: I2cDeviceApi,
-    private readonly cfg: At24Config,
+    cfg: At24Config,
     private readonly env: DriverEnv,
     opts: At24DriverOptions = {},
   ) {
-    this.name = cfg.name;
+    super(cfg);
     validateConfig(cfg);
     this.addrBytes = cfg.addressWidth / 8;
     this.blockSize = 2 ** cfg.addressWidth;
@@ -69,21 +66,6 @@ export class At24Eeprom implements Eeprom {
     this.hdr = env.alloc(this.addrBytes);
     this.probe = env.alloc(1);
     this.io = env.alloc(Math.max(this.maxReadChunk, this.addrBytes + this.maxWriteChunk));
-  }
-
-  size(): number {
-    return this.cfg.size;
-  }
-
-  pageSize(): number {
-    return this.cfg.pageSize;
-  }
-
-  async read(offset: number, length: number): Promise<Uint8Array> {
-    checkRange(this.name, this.cfg.size, offset, length);
-    const out = new Uint8Array(length);
-    await this.readInto(offset, length, (chunk, pos) => out.set(chunk, pos));
-    return out;
   }
 
   async write(offset: number, data: Uint8Array, opts: WriteOptions = {}): Promise<void> {
@@ -111,13 +93,6 @@ export class At24Eeprom implements Eeprom {
       else await this.waitReady(offset);
     }
     checkAborted(this.name, opts.signal, done, total);
-  }
-
-  async erase(offset = 0, length?: number, fill = 0xff, opts: WriteOptions = {}): Promise<void> {
-    const len = length ?? (typeof offset === 'number' ? this.cfg.size - offset : NaN);
-    checkRange(this.name, this.cfg.size, offset, len);
-    checkFill(this.name, fill);
-    await this.write(offset, new Uint8Array(len).fill(fill), opts);
   }
 
   /** Busy is the one thing an AT24 can tell: a 1-byte current-address read is NACKed in a write cycle. */
@@ -190,7 +165,7 @@ export class At24Eeprom implements Eeprom {
     await this.withAckPolling([{ addr: this.deviceAddress(offset), read: false, buf: this.hdr }]);
   }
 
-  private async readInto(offset: number, length: number, sink: (chunk: Uint8Array, pos: number) => void): Promise<void> {
+  protected async readInto(offset: number, length: number, sink: (chunk: Uint8Array, pos: number) => void): Promise<void> {
     let pos = 0;
     while (pos < length) {
       const at = offset + pos;
@@ -207,9 +182,6 @@ export class At24Eeprom implements Eeprom {
     }
   }
 
-  private async verify(offset: number, data: Uint8Array): Promise<void> {
-    await this.readInto(offset, data.length, (chunk, pos) => compareReadback(this.name, offset + pos, data.subarray(pos, pos + chunk.length), chunk));
-  }
 }
 
 function validateConfig(cfg: At24Config): void {

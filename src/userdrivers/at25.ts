@@ -12,16 +12,14 @@
  */
 import { HilError } from '../abi/errno';
 import type { At25Config } from '../abi/device-config';
+import { EepromBase } from './eeprom-base';
 import type { DriverEnv, SpiDeviceApi, SpiOp } from '../user/device-api';
 import {
   checkAborted,
   checkData,
-  checkFill,
   checkRange,
-  compareReadback,
   PROTECTED_BLOCKS,
   protectedFrom,
-  type Eeprom,
   type EepromStatus,
   type ProtectedBlocks,
   type ProtectionSettings,
@@ -49,8 +47,7 @@ const C_WRSR = 5; // WRSR opcode + value (2 bytes)
 const C_HDR = 8; // READ header (up to 4 bytes)
 const CTL_LEN = 16;
 
-export class At25Eeprom implements Eeprom {
-  readonly name: string;
+export class At25Eeprom extends EepromBase<At25Config> {
   private readonly addrBytes: number;
   private readonly hdrLen: number;
   private readonly pollUs: number;
@@ -63,11 +60,11 @@ export class At25Eeprom implements Eeprom {
 
   constructor(
     private readonly spi: SpiDeviceApi,
-    private readonly cfg: At25Config,
+    cfg: At25Config,
     private readonly env: DriverEnv,
     opts: At25DriverOptions = {},
   ) {
-    this.name = cfg.name;
+    super(cfg);
     validateConfig(cfg);
     this.addrBytes = cfg.addressWidth <= 9 ? 1 : cfg.addressWidth / 8;
     this.hdrLen = 1 + this.addrBytes;
@@ -85,21 +82,6 @@ export class At25Eeprom implements Eeprom {
     this.ctl[C_RDSR] = AT25_OPCODE.RDSR;
     this.ctl[C_WRSR] = AT25_OPCODE.WRSR;
     this.io = env.alloc(Math.max(this.maxReadChunk, this.hdrLen + this.maxWriteChunk));
-  }
-
-  size(): number {
-    return this.cfg.size;
-  }
-
-  pageSize(): number {
-    return this.cfg.pageSize;
-  }
-
-  async read(offset: number, length: number): Promise<Uint8Array> {
-    checkRange(this.name, this.cfg.size, offset, length);
-    const out = new Uint8Array(length);
-    await this.readInto(offset, length, (chunk, pos) => out.set(chunk, pos));
-    return out;
   }
 
   async write(offset: number, data: Uint8Array, opts: WriteOptions = {}): Promise<void> {
@@ -137,13 +119,6 @@ export class At25Eeprom implements Eeprom {
     }
     if (opts.verify ?? true) await this.verify(offset, data.subarray(0, done));
     checkAborted(this.name, opts.signal, done, total);
-  }
-
-  async erase(offset = 0, length?: number, fill = 0xff, opts: WriteOptions = {}): Promise<void> {
-    const len = length ?? (typeof offset === 'number' ? this.cfg.size - offset : NaN);
-    checkRange(this.name, this.cfg.size, offset, len);
-    checkFill(this.name, fill);
-    await this.write(offset, new Uint8Array(len).fill(fill), opts);
   }
 
   async status(): Promise<EepromStatus> {
@@ -273,7 +248,7 @@ export class At25Eeprom implements Eeprom {
    * Reads in chunks of at most the backend's transaction size. The first chunk carries an RDSR in
    * front: if a write cycle was still running (so the READ was ignored), it waits and reads again.
    */
-  private async readInto(offset: number, length: number, sink: (chunk: Uint8Array, pos: number) => void): Promise<void> {
+  protected async readInto(offset: number, length: number, sink: (chunk: Uint8Array, pos: number) => void): Promise<void> {
     let pos = 0;
     let first = true;
     while (pos < length) {
@@ -300,10 +275,6 @@ export class At25Eeprom implements Eeprom {
     }
   }
 
-  private async verify(offset: number, data: Uint8Array): Promise<void> {
-    if (data.length === 0) return;
-    await this.readInto(offset, data.length, (chunk, pos) => compareReadback(this.name, offset + pos, data.subarray(pos, pos + chunk.length), chunk));
-  }
 
   /** Clears the write-enable latch after a failure; a second failure is not allowed to hide the first. */
   private async writeDisableQuietly(): Promise<void> {
@@ -314,11 +285,6 @@ export class At25Eeprom implements Eeprom {
     }
   }
 
-  private refuseReadOnly(): void {
-    if (this.cfg.readOnly) {
-      throw new HilError('EROFS', `${this.name}: the devicetree marks this EEPROM read-only; writes are refused`);
-    }
-  }
 }
 
 function blocksOf(sr: number): ProtectedBlocks {
