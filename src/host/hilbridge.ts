@@ -24,6 +24,8 @@ export interface BootConfig {
   /** Syscall transport of the driver threads (default "sync"). */
   readonly transport?: TransportKind | undefined;
   readonly clock?: Clock | undefined;
+  /** Serial port of a serprog programmer, overriding the board's `port` (`--port`). */
+  readonly serialPort?: string | undefined;
   /** Extra include directories for the board's #include lines. */
   readonly includeDirs?: readonly string[] | undefined;
 }
@@ -51,7 +53,13 @@ export class Hilbridge {
     if (!existsSync(board)) throw new HilError('ENOENT', `board file ${board} does not exist; pass --board with a .dts or .dtb file`);
     const tree = loadTree(board, { includeDirs: [...(cfg.includeDirs ?? []), join(packageRoot(), 'dts')] });
     const images = new Map(Object.entries(cfg.images ?? {}));
-    const kernel = await Kernel.boot({ tree, images, transport: cfg.transport ?? 'sync', ...(cfg.clock ? { clock: cfg.clock } : {}) });
+    const kernel = await Kernel.boot({
+      tree,
+      images,
+      transport: cfg.transport ?? 'sync',
+      serialPort: cfg.serialPort,
+      ...(cfg.clock ? { clock: cfg.clock } : {}),
+    });
     const known = new Set(kernel.devices().map((d) => d.name));
     const unknown = [...images.keys()].filter((n) => !known.has(n));
     if (unknown.length) {
