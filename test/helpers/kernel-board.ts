@@ -43,6 +43,19 @@ export const TEST_BOARD = `/dts-v1/;
 			wp-gpios = <&gpio0 3 1>; /* active low, as the AT25's WP pin is */
 		};
 	};
+	i2c0: i2c@1 {
+		compatible = "hilbridge,mock-i2c";
+		reg = <1>;
+		#address-cells = <1>;
+		#size-cells = <0>;
+		eeprom1: eeprom@50 {
+			compatible = "atmel,at24";
+			reg = <0x50>;
+			size = <32768>;
+			pagesize = <64>;
+			hilbridge,model-write-cycle-us = <200>;
+		};
+	};
 	threads {
 		compatible = "hilbridge,threads";
 		eeprom0_driver: eeprom0-driver {
