@@ -43,7 +43,7 @@ function collect(value: string, previous: string[]): string[] {
 function globals(cmd: Command): GlobalOptions {
   const o = cmd.optsWithGlobals<{ board?: string; image?: string[]; json?: boolean; debug?: boolean; transport?: string }>();
   return {
-    board: o.board,
+    board: o.board === '' ? undefined : o.board, // HILBRIDGE_BOARD= (empty) means unset
     image: o.image ?? [],
     json: o.json === true,
     debug: o.debug === true,

@@ -3,7 +3,6 @@
  * bus traffic, a progress bar on a terminal, and Ctrl-C honoured between chunks. An interrupted
  * write reports how far it got and whether the chip's write-enable latch is clear.
  */
-import { HilError } from '../abi/errno';
 import type { EepromClient } from '../userdrivers/eeprom-service';
 import { CommandError, EXIT } from './errors';
 import { checkDeviceRange, hex } from './numbers';
@@ -41,8 +40,10 @@ export async function readRange(s: Session, ee: EepromClient, offset: number, le
 export type WriteKind = 'write' | 'erase';
 
 /**
- * Runs a write or erase of [offset, offset + length) with progress and abort; `op` gets the
- * options to pass to the driver. An abort becomes a CommandError (exit 130) saying what was done.
+ * Runs a write or erase of [offset, offset + length) one page at a time: `step(at, n)` writes the
+ * page-bounded piece [at, at + n). The CLI goes page by page (not in the library's multi-page
+ * chunks) so that Ctrl-C stops after the page in flight; the abort becomes a CommandError (exit
+ * 130) saying how far it got and whether the write-enable latch is clear.
  */
 export async function writeRange(
   s: Session,
@@ -50,33 +51,33 @@ export async function writeRange(
   kind: WriteKind,
   offset: number,
   length: number,
-  op: (opts: { onProgress: (p: { done: number }) => void; signal: AbortSignal }) => Promise<void>,
+  step: (at: number, n: number) => Promise<void>,
 ): Promise<void> {
   checkDeviceRange(ee.name, ee.size(), offset, length);
-  const bar = startProgress(`${kind} ${ee.name}`, length, ee.pageSize() * PROGRESS_MIN_PAGES);
+  const page = ee.pageSize();
+  const bar = startProgress(`${kind} ${ee.name}`, length, page * PROGRESS_MIN_PAGES);
   let done = 0;
   try {
-    await op({
-      signal: s.signal,
-      onProgress: (p) => {
-        done = p.done;
-        bar.update(p.done);
-      },
-    });
-  } catch (e) {
-    if (!(e instanceof HilError && e.code === 'ECANCELED' && s.signal.aborted)) throw e;
-    bar.stop();
-    const st = await ee.status().catch(() => undefined);
-    const latch = st === undefined ? 'unknown' : st.wel ? 'SET (unexpected)' : 'clear';
-    const range = done > 0 ? ` [${hex(offset)}..${hex(offset + done - 1)}]` : '';
-    throw new CommandError(
-      'ECANCELED',
-      `${ee.name}: ${kind} interrupted: ${done} of ${length} bytes done${range}, whole pages only; ` +
-        `the rest from ${hex(offset + done)} is unchanged; write-enable latch ${latch}. Run the same command again to finish`,
-      EXIT.INTERRUPTED,
-      { done, total: length, offset, resumeAt: offset + done, latch: st?.wel === undefined ? null : st.wel },
-    );
+    while (done < length) {
+      if (s.signal.aborted) break;
+      const at = offset + done;
+      const n = Math.min(length - done, page - (at % page));
+      await step(at, n);
+      done += n;
+      bar.update(done);
+    }
   } finally {
     bar.stop();
   }
+  if (done === length) return;
+  const st = await ee.status().catch(() => undefined);
+  const latch = st?.wel === undefined ? 'unknown' : st.wel ? 'SET (unexpected)' : 'clear';
+  const range = done > 0 ? ` [${hex(offset)}..${hex(offset + done - 1)}]` : '';
+  throw new CommandError(
+    'ECANCELED',
+    `${ee.name}: ${kind} interrupted: ${done} of ${length} bytes done${range}, whole pages only; ` +
+      `the rest from ${hex(offset + done)} is unchanged; write-enable latch ${latch}. Run the same command again to finish`,
+    EXIT.INTERRUPTED,
+    { done, total: length, offset, resumeAt: offset + done, latch: st?.wel === undefined ? null : st.wel },
+  );
 }

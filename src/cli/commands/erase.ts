@@ -20,7 +20,7 @@ export async function erase(s: Session, device: string, o: EraseOptions): Promis
   checkDeviceRange(dev.name, dev.config.size, offset, length);
   const ee = await s.eeprom(dev.name);
   const t0 = performance.now();
-  await writeRange(s, ee, 'erase', offset, length, (w) => ee.erase(offset, length, fill, { verify: o.verify, ...w }));
+  await writeRange(s, ee, 'erase', offset, length, (at, n) => ee.erase(at, n, fill, { verify: o.verify }));
   const ms = performance.now() - t0;
   const range = length ? `${hex(offset)}..${hex(offset + length - 1)}` : `(empty range at ${hex(offset)})`;
   return {

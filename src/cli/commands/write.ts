@@ -69,7 +69,7 @@ export async function write(s: Session, device: string, offsetText: string, o: W
     };
   }
   const t0 = performance.now();
-  await writeRange(s, ee, 'write', offset, data.length, (w) => ee.write(offset, data, { verify: o.verify, ...w }));
+  await writeRange(s, ee, 'write', offset, data.length, (at, n) => ee.write(at, data.subarray(at - offset, at - offset + n), { verify: o.verify }));
   const ms = performance.now() - t0;
   return {
     data: { device: ee.name, offset, length: data.length, pages: spans.length, verified: o.verify, elapsedMs: Number(ms.toFixed(3)) },
