@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { VirtualClock } from '../../src/hal/clock';
 import { ModelServer } from '../emu/model-server';
 import { buildShim } from '../emu/remote';
-import { mockBoard, ROOT, runCli, runJson, tempDir } from './run-cli';
+import { ROOT, runCli, runJson, tempDir } from './run-cli';
 
 let t: ReturnType<typeof tempDir>;
 beforeAll(() => {
