@@ -2,8 +2,9 @@
  * Every command on the mock boards, through the built binary: human output and `--json` results,
  * exit codes, and `--image` files that carry a chip's contents from one process to the next.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseDts, type DtNode } from '../../src/devicetree';
 import { demoPattern } from '../../src/cli/commands/demo';
 import { mockBoard, ROOT, runCli, runJson, tempDir } from './run-cli';
 
@@ -232,5 +233,63 @@ describe('devicetree commands', () => {
   test('HILBRIDGE_BOARD selects the board when --board is absent', async () => {
     const r = await runJson(['info'], { env: { HILBRIDGE_BOARD: board } });
     expect(r.json).toMatchObject({ model: 'cli test board' });
+  });
+});
+
+describe('probe', () => {
+  /** A live tree in its filesystem form (/sys/firmware/devicetree/base): a directory per node, a file per property. */
+  function writeLiveTree(node: DtNode, dir: string): void {
+    mkdirSync(dir, { recursive: true });
+    for (const p of node.props.values()) writeFileSync(join(dir, p.name), p.value);
+    for (const c of node.children) writeLiveTree(c, join(dir, c.name));
+  }
+  const PI = `/dts-v1/;
+/ {
+	model = "Raspberry Pi 4 Model B";
+	#address-cells = <1>;
+	#size-cells = <1>;
+	aliases { spi0 = "/soc/spi@7e204000"; i2c1 = "/soc/i2c@7e804000"; };
+	soc {
+		#address-cells = <1>;
+		#size-cells = <1>;
+		spi@7e204000 {
+			compatible = "brcm,bcm2835-spi";
+			reg = <0x7e204000 0x200>;
+			#address-cells = <1>;
+			#size-cells = <0>;
+			spidev@0 { compatible = "spidev"; reg = <0>; };
+		};
+		i2c@7e804000 { compatible = "brcm,bcm2835-i2c"; reg = <0x7e804000 0x1000>; status = "disabled"; };
+	};
+};
+`;
+
+  test('lists controllers, /dev nodes and advice from a live-tree directory', async () => {
+    const root = join(t.dir, 'live', 'base');
+    const dev = join(t.dir, 'live', 'dev');
+    writeLiveTree(parseDts(PI, 'pi.dts').root, root);
+    mkdirSync(dev, { recursive: true });
+    writeFileSync(join(dev, 'spidev0.0'), '');
+    const r = await runJson(['probe', '--root', root, '--dev', dev]);
+    expect(r.code).toBe(0);
+    expect(r.json).toMatchObject({ model: 'Raspberry Pi 4 Model B' });
+    const controllers = r.json.controllers as { kind: string }[];
+    expect(controllers).toHaveLength(2);
+    expect(controllers.find((c) => c.kind === 'spi')).toMatchObject({
+      alias: 'spi0',
+      bus: 0,
+      enabled: true,
+      devNodes: [{ path: join(dev, 'spidev0.0'), exists: true, chipSelect: 0 }],
+    });
+    expect(controllers.find((c) => c.kind === 'i2c')).toMatchObject({ alias: 'i2c1', bus: 1, enabled: false });
+    const text = await runCli(['probe', '--root', root, '--dev', dev]);
+    expect(text.stdout).toMatch(/spidev0\.0 \(chip select 0\): present/);
+    expect(text.stdout).toMatch(/advice: I2C is disabled .*dtparam=i2c_arm=on/);
+  });
+
+  test('a missing live tree is a usage error naming the path', async () => {
+    const r = await runCli(['probe', '--root', join(t.dir, 'no-such-tree')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/devicetree directory .*no-such-tree does not exist/);
   });
 });
