@@ -2,8 +2,11 @@
  * The `hilbridge` command tree (commander): global options, one subcommand per job, the help
  * text with exit codes, and the runner that turns every outcome into output and an exit code.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { TransportKind } from '../abi/boot-info';
+import { packageRoot } from '../kernel/paths';
 import { PROTECTED_BLOCKS, type ProtectedBlocks } from '../userdrivers/eeprom';
 import { info, ps } from './commands/board';
 import { demo } from './commands/demo';
@@ -34,6 +37,11 @@ export interface Cli {
   readonly program: Command;
   /** Exit code of the command that ran (set by the runner). */
   exitCode(): ExitCode;
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: unknown };
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -77,6 +85,7 @@ export function buildCli(): Cli {
     .exitOverride()
     .configureOutput({ outputError: () => undefined })
     .showHelpAfterError(false)
+    .version(packageVersion(), '-V, --version')
     .addOption(new Option('--board <file>', 'board file (.dts or .dtb); default: the embedded mock board').env('HILBRIDGE_BOARD'))
     .option('--image <name=file>', 'back a mock device with a file (repeatable); created erased if missing', collect, [])
     .option('--json', 'print one machine-readable JSON object (errors as {"error":{"code","message"}})', false)
@@ -212,6 +221,7 @@ export async function runCli(argv: readonly string[]): Promise<ExitCode> {
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.exitCode === 0) return EXIT.OK; // --help, --version
+      if (e.code === 'commander.help' || e.code === 'commander.helpDisplayed') return EXIT.USAGE; // no command given: help was shown
       const message = e.message.replace(/^error: /, '');
       return printError(new UsageError('EINVAL', `${message} (see hilbridge --help)`), json, debug);
     }

@@ -91,6 +91,13 @@ describe('--help', () => {
     for (const cmd of ['demo', 'info', 'ps', 'read', 'dump', 'write', 'verify', 'erase', 'status', 'protect', 'probe', 'dt']) {
       expect(r.stdout).toMatch(new RegExp(`^  ${cmd}\\b`, 'm'));
     }
+    const none = await runCli([]);
+    expect(none.code).toBe(2); // no command: the help goes to standard error
+    expect(none.stderr).toMatch(/^Usage: hilbridge /);
+    expect(none.stderr).not.toMatch(/hilbridge: E/);
+    const version = await runCli(['--version']);
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toBe((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
     const w = await runCli(['help', 'write']);
     expect(w.code).toBe(0);
     expect(w.stdout).toMatch(/--no-verify/);
