@@ -197,7 +197,8 @@ export function buildCli(): Cli {
     .argument('<in>', 'input .dts or .dtb')
     .option('-o, --out <file>', 'output .dtb (required)')
     .option('-I, --include <dir>', 'directory searched by #include and /include/ (repeatable)', collect, [])
-    .action(run(false, async (_s, _g, input: string, o: { out?: string; include: string[] }) => dtCompileCmd(input, o)));
+    .option('-@, --symbols', 'keep labels in a __symbols__ node (as dtc -@), so devices keep names like eeprom0')
+    .action(run(false, async (_s, _g, input: string, o: { out?: string; include: string[]; symbols?: boolean }) => dtCompileCmd(input, o)));
   dt.command('show')
     .description('print a DTS or DTB file as DTS text, or as JSON with --json')
     .argument('<file>', 'input .dts or .dtb')

@@ -228,7 +228,8 @@ function threadDecls(tree: DtTree): ThreadDecl[] {
   return userThreads(tree)
     .filter((t) => enabledPath(walkFind(tree, t.path)))
     .map((t) => ({
-      name: t.name,
+      // A DTB compiled without symbols has no labels: fall back to the node's own name.
+      name: t.name.startsWith('/') ? (t.path.split('/').pop() ?? t.name) : t.name,
       path: t.path,
       program: t.program,
       grants: t.grants.filter(enabledPath).map(nodeName),

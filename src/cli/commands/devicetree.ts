@@ -11,10 +11,13 @@ function mustExist(path: string, what: string): void {
   if (!existsSync(path)) throw new UsageError('ENOENT', `${what} ${path} does not exist; check the path`);
 }
 
-export async function dtCompileCmd(input: string, o: { out?: string | undefined; include?: string[] | undefined }): Promise<CommandResult> {
+export async function dtCompileCmd(
+  input: string,
+  o: { out?: string | undefined; include?: string[] | undefined; symbols?: boolean | undefined },
+): Promise<CommandResult> {
   if (!o.out) throw new UsageError('EINVAL', 'dt compile needs -o OUT (the .dtb to write)');
   mustExist(input, 'devicetree source');
-  const r = dtCompile(input, o.out, { includeDirs: o.include ?? [] });
+  const r = dtCompile(input, o.out, { includeDirs: o.include ?? [], symbols: o.symbols === true });
   return { data: { in: input, out: r.outPath, bytes: r.bytes }, text: `compiled ${input} to ${r.outPath} (${r.bytes} bytes)\n` };
 }
 
