@@ -18,6 +18,25 @@
  */
 import { SPI_XFER_DESC_SIZE } from './syscalls';
 
+/**
+ * One SPI transfer as drivers and backends describe it (spidev's semantics): the HAL's
+ * `SpiTransfer` and the driver API's `SpiOp` are this one shape.
+ */
+export interface SpiXfer {
+  /** Bytes shifted out; when absent zeros are shifted out. */
+  readonly tx?: Uint8Array | undefined;
+  /** Bytes shifted in are written here; when absent they are discarded. */
+  readonly rx?: Uint8Array | undefined;
+  readonly len: number;
+  /** Clock for this transfer; 0 or absent means the device's configured speed. */
+  readonly speedHz?: number | undefined;
+  /** Delay after the transfer before chip select changes or the next transfer starts. */
+  readonly delayUs?: number | undefined;
+  readonly bitsPerWord?: number | undefined;
+  /** Deselect after this transfer (spidev's cs_change). */
+  readonly csChange?: boolean | undefined;
+}
+
 export interface SpiXferDesc {
   txPart: number;
   txOff: number;

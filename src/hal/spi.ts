@@ -6,23 +6,11 @@
  * (spidev's SPI_IOC_MESSAGE semantics, including `csChange`). Locking between threads is the
  * kernel's job, not the backend's: a backend sees one transaction at a time.
  */
+import type { SpiXfer } from '../abi/spi';
 
 export type SpiMode = 0 | 1 | 2 | 3;
 
-export interface SpiTransfer {
-  /** Bytes shifted out; when absent the backend shifts out zeros. */
-  readonly tx?: Uint8Array | undefined;
-  /** Bytes shifted in are written here; when absent they are discarded. */
-  readonly rx?: Uint8Array | undefined;
-  readonly len: number;
-  /** Clock for this transfer; 0 or absent means the device's configured speed. */
-  readonly speedHz?: number | undefined;
-  /** Delay after the transfer before chip select changes or the next transfer starts. */
-  readonly delayUs?: number | undefined;
-  readonly bitsPerWord?: number | undefined;
-  /** Deselect after this transfer (spidev's cs_change). */
-  readonly csChange?: boolean | undefined;
-}
+export type SpiTransfer = SpiXfer;
 
 export interface SpiDeviceOptions {
   readonly chipSelect: number;

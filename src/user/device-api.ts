@@ -6,17 +6,10 @@
  * these runs unchanged in both places, which is what the user-mode-versus-in-kernel benchmark
  * compares.
  */
+import type { SpiXfer } from '../abi/spi';
 
 /** One SPI transfer as a driver describes it (the same shape as the HAL's `SpiTransfer`). */
-export interface SpiOp {
-  readonly tx?: Uint8Array | undefined;
-  readonly rx?: Uint8Array | undefined;
-  readonly len: number;
-  readonly speedHz?: number | undefined;
-  readonly delayUs?: number | undefined;
-  readonly bitsPerWord?: number | undefined;
-  readonly csChange?: boolean | undefined;
-}
+export type SpiOp = SpiXfer;
 
 export interface SpiDeviceApi {
   /** Most bytes one transaction may move. */

@@ -16,7 +16,7 @@
  *   no write cycle starts and the chip is ready at once (Atmel behaviour).
  */
 import type { Clock } from '../clock';
-import { noEepromFaults, type EepromFaults } from './faults';
+import { commitLatch, noEepromFaults, type EepromFaults } from './faults';
 import type { I2cSlaveModel } from './i2c-slave';
 import { RamStore, type MemoryStore } from './image';
 
@@ -153,18 +153,7 @@ export class At24Model implements I2cSlaveModel {
     this.phase = 'idle';
     if (phase !== 'data' || this.latch.size === 0) return;
     if (this.wpPin) return; // protected: acknowledged, no write cycle, ready at once
-    if (this.faults.dropWrites > 0) {
-      this.faults.dropWrites--;
-    } else {
-      let lo = Infinity;
-      let hi = -1;
-      for (const [offset, value] of this.latch) {
-        this.memory[offset] = value;
-        lo = Math.min(lo, offset);
-        hi = Math.max(hi, offset);
-      }
-      this.store.commit(lo, hi - lo + 1);
-    }
+    commitLatch(this.latch, this.store, this.faults);
     this.latch.clear();
     this.busyUntil = this.clock.nowUs() + this.tWR;
     this.writeCycles++;

@@ -20,7 +20,7 @@
  * Time comes from a `Clock` the tests own; `faults` switches on misbehaviour (see faults.ts).
  */
 import type { Clock } from '../clock';
-import { noEepromFaults, type EepromFaults } from './faults';
+import { commitLatch, noEepromFaults, type EepromFaults } from './faults';
 import { RamStore, type MemoryStore } from './image';
 import type { SpiSlaveModel } from './spi-slave';
 
@@ -211,18 +211,7 @@ export class At25Model implements SpiSlaveModel {
         return;
       }
     }
-    if (this.faults.dropWrites > 0) {
-      this.faults.dropWrites--;
-    } else {
-      let lo = Infinity;
-      let hi = -1;
-      for (const [offset, value] of this.latch) {
-        this.memory[offset] = value;
-        lo = Math.min(lo, offset);
-        hi = Math.max(hi, offset);
-      }
-      this.store.commit(lo, hi - lo + 1);
-    }
+    commitLatch(this.latch, this.store, this.faults);
     this.startCycle();
   }
 

@@ -7,6 +7,7 @@
  * assert the documented error.
  */
 import { HilError, type ErrnoCode } from '../../abi/errno';
+import type { MemoryStore } from './image';
 
 export interface EepromFaults {
   /** The chip reports busy for ever (AT25: WIP stays set; AT24: its address is never acknowledged). */
@@ -65,4 +66,23 @@ export class BusFaults {
     this.armed = this.armed.filter((a) => a.countdown > 0);
     return hit && { code: hit.code, afterOps: hit.afterOps };
   }
+}
+
+/**
+ * Commits a model's page latch (offset → byte) to its memory at the end of a write command, as
+ * both EEPROM families do when the write cycle starts, unless a `dropWrites` fault swallows it.
+ */
+export function commitLatch(latch: ReadonlyMap<number, number>, store: MemoryStore, faults: EepromFaults): void {
+  if (faults.dropWrites > 0) {
+    faults.dropWrites--;
+    return;
+  }
+  let lo = Infinity;
+  let hi = -1;
+  for (const [offset, value] of latch) {
+    store.bytes[offset] = value;
+    lo = Math.min(lo, offset);
+    hi = Math.max(hi, offset);
+  }
+  if (hi >= lo) store.commit(lo, hi - lo + 1);
 }
