@@ -19,6 +19,7 @@ export class SerialChannel implements ByteChannel {
   private constructor(
     private readonly sp: NativeSerialPort,
     port: string,
+    private readonly baudRate: number,
   ) {
     this.name = port;
     this.queue = new ByteQueue(port);
@@ -34,15 +35,28 @@ export class SerialChannel implements ByteChannel {
     await new Promise<void>((resolve, reject) =>
       sp.open((err) => (err ? reject(openError(opts.port, err)) : resolve())),
     );
-    return new SerialChannel(sp, opts.port);
+    return new SerialChannel(sp, opts.port, opts.baudRate);
   }
 
+  /**
+   * Writes bytes, bounded in time: a port whose other end vanished mid-write may never call back
+   * (seen with a pty whose master closed under load), and a caller must not wait forever.
+   */
   async write(bytes: Uint8Array): Promise<void> {
     const failed = this.queue.failed;
     if (failed) throw failed;
-    await new Promise<void>((resolve, reject) => {
-      this.sp.write(Buffer.from(bytes), (err) => (err ? reject(vanished(this.name, err)) : resolve()));
-    });
+    const limitMs = WRITE_GRACE_MS + Math.ceil((bytes.length * 10 * 1000) / this.baudRate);
+    await withDeadline(
+      new Promise<void>((resolve, reject) => {
+        this.sp.write(Buffer.from(bytes), (err) => (err ? reject(vanished(this.name, err)) : resolve()));
+      }),
+      limitMs,
+      () => {
+        const e = vanished(this.name, Object.assign(new Error(`no write completed within ${limitMs} ms`), { code: "ETIMEDOUT" }));
+        this.queue.fail(e);
+        return e;
+      },
+    );
   }
 
   read(n: number, timeoutMs: number): Promise<Uint8Array> {
@@ -53,11 +67,36 @@ export class SerialChannel implements ByteChannel {
     this.queue.discard();
   }
 
+  /** Closes the port; gives up waiting after CLOSE_GRACE_MS (a vanished port may never confirm). */
   async close(): Promise<void> {
     this.queue.fail(new HilError('EBADF', `${this.name} is closed`));
     if (!this.sp.isOpen) return;
-    await new Promise<void>((resolve) => this.sp.close(() => resolve()));
+    await withDeadline(new Promise<void>((resolve) => this.sp.close(() => resolve())), CLOSE_GRACE_MS, () => undefined).catch(() => undefined);
   }
+}
+
+const WRITE_GRACE_MS = 2000;
+const CLOSE_GRACE_MS = 1000;
+
+/** Settles with `p`, or after `ms` with the error `onTimeout` returns (or quietly if it returns nothing). */
+function withDeadline<T>(p: Promise<T>, ms: number, onTimeout: () => Error | undefined): Promise<T | undefined> {
+  return new Promise<T | undefined>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      const e = onTimeout();
+      if (e) reject(e);
+      else resolve(undefined);
+    }, ms);
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
 }
 
 function vanished(port: string, err: NativeError | undefined): HilError {
