@@ -3,7 +3,7 @@
  * inspect threads; plus the kernel API for programs that spawn their own user-mode drivers.
  * User programs import `hilbridge/user` instead.
  */
-export { boot, defaultBoard, Hilbridge, type BootConfig, type BoardInfo } from './host/hilbridge';
+export { boot, ConfigError, defaultBoard, Hilbridge, type BootConfig, type BoardInfo } from './host/hilbridge';
 export { Kernel, type BootOptions, type SpawnOptions, type ThreadInfo, type DeviceInfo, type KernelEvent } from './kernel/kernel';
 export type { RestartPolicy, ThreadState } from './kernel/thread';
 export { HilError, ERRNO, type ErrnoCode } from './abi/errno';

@@ -6,6 +6,7 @@
  * (bad option, number, range, unknown device or board file), 130 interrupted with Ctrl-C.
  */
 import { type ErrnoCode, HilError, toHilError } from '../abi/errno';
+import { ConfigError } from '../host/hilbridge';
 
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, INTERRUPTED: 130 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -32,7 +33,7 @@ export class CommandError extends HilError {
 }
 
 export function exitCodeOf(e: unknown): ExitCode {
-  if (e instanceof UsageError) return EXIT.USAGE;
+  if (e instanceof UsageError || e instanceof ConfigError) return EXIT.USAGE;
   if (e instanceof CommandError) return e.exitCode;
   return EXIT.FAILED;
 }

@@ -8,13 +8,24 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TransportKind } from '../abi/boot-info';
-import { HilError } from '../abi/errno';
+import { type ErrnoCode, HilError } from '../abi/errno';
 import { loadTree } from '../devicetree';
 import type { Clock } from '../hal/clock';
 import { type DeviceInfo, Kernel, type ThreadInfo } from '../kernel/kernel';
 import { packageRoot } from '../kernel/paths';
 import { replyError } from '../user/ipc';
 import { EepromClient } from '../userdrivers/eeprom-service';
+
+/**
+ * The caller's configuration is wrong (a board file that does not exist, an image for a device
+ * the board lacks): nothing was touched. The CLI reports it as a usage error.
+ */
+export class ConfigError extends HilError {
+  constructor(code: ErrnoCode, message: string) {
+    super(code, message);
+    this.name = 'ConfigError';
+  }
+}
 
 export interface BootConfig {
   /** Board file (.dts or .dtb); default: the embedded mock board, dts/mock.dts. */
@@ -50,7 +61,7 @@ export class Hilbridge {
 
   static async boot(cfg: BootConfig = {}): Promise<Hilbridge> {
     const board = cfg.board ?? defaultBoard();
-    if (!existsSync(board)) throw new HilError('ENOENT', `board file ${board} does not exist; pass --board with a .dts or .dtb file`);
+    if (!existsSync(board)) throw new ConfigError('ENOENT', `board file ${board} does not exist; pass --board with a .dts or .dtb file`);
     const tree = loadTree(board, { includeDirs: [...(cfg.includeDirs ?? []), join(packageRoot(), 'dts')] });
     const images = new Map(Object.entries(cfg.images ?? {}));
     const kernel = await Kernel.boot({
@@ -64,7 +75,7 @@ export class Hilbridge {
     const unknown = [...images.keys()].filter((n) => !known.has(n));
     if (unknown.length) {
       await kernel.shutdown();
-      throw new HilError('ENOENT', `--image names ${unknown.join(', ')}, but the board has no such device (devices: ${[...known].join(', ')})`);
+      throw new ConfigError('ENOENT', `--image names ${unknown.join(', ')}, but the board has no such device (devices: ${[...known].join(', ')})`);
     }
     return new Hilbridge(kernel, board);
   }

@@ -4,7 +4,7 @@
  * code (1 operation failed, 2 usage error). Hardware errors come from the real spidev backend
  * and spi-device addon under the hilemu LD_PRELOAD shim (test/emu), or from a hidden addon.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { VirtualClock } from '../../src/hal/clock';
 import { ModelServer } from '../emu/model-server';
@@ -123,6 +123,14 @@ describe('operation failures exit 1', () => {
     const r = await runCli(['--debug', '--board', bad, 'info']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/\n\s+at .*\.js:\d+:\d+/);
+  });
+
+  test('an --image for a device the board lacks is a usage error, and no file is created', async () => {
+    const img = join(t.dir, 'never-created.bin');
+    const r = await runCli(['--image', `eeprom9=${img}`, 'info']);
+    expect(r.code).toBe(2);
+    expect(oneLine(r.stderr)).toMatch(/--image names eeprom9, but the board has no such device/);
+    expect(existsSync(img)).toBe(false);
   });
 
   test('an image file of the wrong size is refused with a clear message', async () => {
