@@ -8,6 +8,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // test/hw writes to real chips: only `npm run test:hw` runs it (jest.hw.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/hw/'],
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },

@@ -1,109 +1,23 @@
 /**
- * `npm run test:hw`: a non-destructive round trip against real EEPROMs described by a board file.
+ * `npm run test:hw`: checks real EEPROMs described by a board file, without losing their contents.
  *
  * Usage: npm run test:hw -- --board board.dts   (or HILBRIDGE_BOARD=board.dts)
+ *        add --no-conformance for the quick round trip only
  *
- * For every enabled atmel,at25 / atmel,at24 node under a spidev, serprog or i2c-dev controller it
- * reads and saves the last page, writes its bitwise inverse (every cell flips), reads it back,
- * restores the saved bytes and verifies them. Read-only parts are only read. It prints a report
- * and exits 0 only if every chip passed; with no hardware reachable it says "no hardware present"
- * and exits 77 (the conventional "skipped" status) instead of passing.
+ * 1. Round trip: for every EEPROM node under a spidev, serprog or i2c-dev controller it reads and
+ *    saves the last page, writes its bitwise inverse (every cell flips), reads it back, restores
+ *    the saved bytes and verifies them. Read-only parts are only read.
+ * 2. Conformance: the project's EEPROM conformance suite (test/conformance) runs against every
+ *    chip that passed, through Jest (jest.hw.config.js). It saves the whole chip and its
+ *    protection first and restores both afterwards (test/hw/conformance.hw.test.ts).
+ *
+ * It prints a report and exits 0 only if everything passed; with no chip reachable it says
+ * "no hardware present" and exits 77 (the conventional "skipped" status) instead of passing.
  */
-import { existsSync } from 'node:fs';
-import type { At24Config, At25Config } from '../src/abi/device-config';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { HilError } from '../src/abi/errno';
-import { compatibles, isEnabled, loadTree, walk, type DtNode } from '../src/devicetree';
-import { at24Config, at25Config, chipSelect, i2cControllerInfo, isI2cController, isSpiController, spiControllerInfo } from '../src/devicetree/accessors';
-import type { I2cController } from '../src/hal/i2c';
-import { createI2cDevController } from '../src/hal/i2cdev';
-import { createSerprogController } from '../src/hal/serprog';
-import type { SpiController } from '../src/hal/spi';
-import { createSpidevController } from '../src/hal/spidev';
-import type { DriverEnv, I2cDeviceApi, SpiDeviceApi } from '../src/user/device-api';
-import { At24Eeprom } from '../src/userdrivers/at24';
-import { At25Eeprom } from '../src/userdrivers/at25';
-import type { Eeprom } from '../src/userdrivers/eeprom';
-
-interface Chip {
-  readonly label: string;
-  readonly present: boolean;
-  readonly why: string;
-  open(): Promise<{ eeprom: Eeprom; readOnly: boolean; close(): Promise<void> }>;
-}
-
-const env: DriverEnv = {
-  nowMs: () => performance.now(),
-  sleepUs: (us) => new Promise((r) => setTimeout(r, Math.ceil(us / 1000))),
-  alloc: (n) => new Uint8Array(n),
-};
-
-function boardPath(): string | undefined {
-  const i = process.argv.indexOf('--board');
-  return i >= 0 ? process.argv[i + 1] : process.env.HILBRIDGE_BOARD;
-}
-
-function spiChips(node: DtNode, open: () => Promise<SpiController>, devPath: (cs: number) => string | undefined): Chip[] {
-  return node.children
-    .filter((c) => isEnabled(c) && compatibles(c).includes('atmel,at25'))
-    .map((c) => {
-      const cfg: At25Config = at25Config(c);
-      const cs = chipSelect(c);
-      const path = devPath(cs);
-      return {
-        label: `${cfg.name} (AT25, ${cfg.size} bytes) on ${path ?? 'serprog'}`,
-        present: path === undefined || existsSync(path),
-        why: path ? `${path} is missing` : '',
-        open: async () => {
-          const ctl = await open();
-          const dev = await ctl.openDevice({ chipSelect: cs, mode: cfg.mode, maxSpeedHz: cfg.maxSpeedHz });
-          const api: SpiDeviceApi = { maxTransferBytes: dev.maxTransferBytes, transaction: (ops) => dev.transfer(ops), lock: async () => undefined, unlock: async () => undefined };
-          return { eeprom: new At25Eeprom(api, cfg, env), readOnly: cfg.readOnly, close: async () => ctl.close() };
-        },
-      };
-    });
-}
-
-function i2cChips(node: DtNode, bus: number): Chip[] {
-  const path = `/dev/i2c-${bus}`;
-  return node.children
-    .filter((c) => isEnabled(c) && compatibles(c).includes('atmel,at24'))
-    .map((c) => {
-      const cfg: At24Config = at24Config(c);
-      return {
-        label: `${cfg.name} (AT24, ${cfg.size} bytes) at 0x${cfg.address.toString(16)} on ${path}`,
-        present: existsSync(path),
-        why: `${path} is missing`,
-        open: async () => {
-          const ctl: I2cController = await createI2cDevController({ busNumber: bus });
-          const api: I2cDeviceApi = { maxTransferBytes: ctl.maxTransferBytes, repeatedStart: ctl.repeatedStart, transfer: (ops) => ctl.transfer(ops) };
-          return { eeprom: new At24Eeprom(api, cfg, env), readOnly: cfg.readOnly, close: () => ctl.close() };
-        },
-      };
-    });
-}
-
-function findChips(file: string): Chip[] {
-  const tree = loadTree(file);
-  const chips: Chip[] = [];
-  for (const node of walk(tree.root)) {
-    if (!isEnabled(node)) continue;
-    if (isSpiController(node)) {
-      const info = spiControllerInfo(node);
-      if (info.kind === 'spidev') {
-        chips.push(...spiChips(node, async () => createSpidevController({ busNumber: info.bus }), (cs) => `/dev/spidev${info.bus}.${cs}`));
-      } else if (info.kind === 'serprog') {
-        const port = process.env.HILBRIDGE_PORT ?? info.port; // like the CLI's --port override
-        for (const c of spiChips(node, () => createSerprogController({ port, baudRate: info.baudRate }), () => undefined)) {
-          chips.push({ ...c, label: c.label.replace('serprog', `serprog ${port}`), present: existsSync(port), why: `${port} is missing` });
-        }
-      }
-    } else if (isI2cController(node)) {
-      const info = i2cControllerInfo(node);
-      if (info.kind === 'i2c-dev') chips.push(...i2cChips(node, info.bus));
-    }
-  }
-  return chips;
-}
+import { boardPath, type Chip, findChips, probeChip } from './hw-chips';
 
 async function roundTrip(chip: Chip): Promise<string> {
   const { eeprom, readOnly, close } = await chip.open();
@@ -142,18 +56,20 @@ async function main(): Promise<number> {
     console.error(`${file}: no enabled atmel,at25 or atmel,at24 node under a spidev, serprog or i2c-dev controller`);
     return 2;
   }
-  const present = chips.filter((c) => c.present);
-  if (present.length === 0) {
-    console.log(`no hardware present: ${chips.map((c) => `${c.label}: ${c.why}`).join('; ')}`);
-    console.log('nothing was tested (see docs/hardware.md to enable the buses). Exit status 77: skipped, not passed.');
-    return 77;
-  }
+  const reachable: Chip[] = [];
   let failed = 0;
   for (const chip of chips) {
-    if (!chip.present) {
-      console.log(`SKIP  ${chip.label}: ${chip.why}`);
+    const why = await probeChip(chip);
+    if (why) {
+      if (why.code === 'ENODEV' || why.code === 'ENOENT') {
+        console.log(`SKIP  ${chip.label}: ${why.message}`);
+      } else {
+        failed++;
+        console.log(`FAIL  ${chip.label}: cannot open: ${why.message}`);
+      }
       continue;
     }
+    reachable.push(chip);
     try {
       console.log(`PASS  ${chip.label}: ${await roundTrip(chip)}`);
     } catch (e) {
@@ -161,14 +77,26 @@ async function main(): Promise<number> {
       console.log(`FAIL  ${chip.label}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  console.log(`${present.length - failed} of ${chips.length} chips passed, ${failed} failed, ${chips.length - present.length} absent`);
-  return failed > 0 ? 1 : 0;
+  if (reachable.length === 0 && failed === 0) {
+    console.log('no hardware present: nothing was tested (see docs/hardware.md to enable the buses). Exit status 77: skipped, not passed.');
+    return 77;
+  }
+  console.log(`round trip: ${reachable.length - failed} of ${chips.length} chips passed, ${failed} failed, ${chips.length - reachable.length} absent`);
+  if (failed > 0 || process.argv.includes('--no-conformance')) return failed > 0 ? 1 : 0;
+  console.log('conformance suite on the reachable chips (the whole chip is saved first and restored after):');
+  const root = join(__dirname, '..');
+  const jest = spawnSync(process.execPath, [join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '-c', join(root, 'jest.hw.config.js')], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, HILBRIDGE_BOARD: file, HILBRIDGE_HW_CHIPS: reachable.map((c) => c.config.name).join(',') },
+  });
+  return jest.status === 0 ? 0 : 1;
 }
 
 main().then(
   (code) => process.exit(code),
   (e: unknown) => {
-    console.error(e instanceof Error ? e.message : String(e));
+    console.error(e instanceof HilError ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e));
     process.exit(1);
   },
 );
