@@ -49,13 +49,14 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 function globals(cmd: Command): GlobalOptions {
-  const o = cmd.optsWithGlobals<{ board?: string; image?: string[]; json?: boolean; debug?: boolean; transport?: string }>();
+  const o = cmd.optsWithGlobals<{ board?: string; image?: string[]; json?: boolean; debug?: boolean; transport?: string; port?: string }>();
   return {
     board: o.board === '' ? undefined : o.board, // HILBRIDGE_BOARD= (empty) means unset
     image: o.image ?? [],
     json: o.json === true,
     debug: o.debug === true,
     transport: (o.transport ?? 'sync') as TransportKind,
+    port: o.port === '' ? undefined : o.port,
   };
 }
 
@@ -91,6 +92,7 @@ export function buildCli(): Cli {
     .option('--json', 'print one machine-readable JSON object (errors as {"error":{"code","message"}})', false)
     .option('--debug', 'show stack traces on errors', false)
     .addOption(new Option('--transport <kind>', 'syscall transport of the driver threads').choices(['sync', 'port']).default('sync'))
+    .addOption(new Option('--port <path>', "serial port of a serprog programmer, overriding the board's port").env('HILBRIDGE_PORT'))
     .addHelpText('after', EXIT_HELP);
 
   program

@@ -16,6 +16,8 @@ export interface GlobalOptions {
   readonly json: boolean;
   readonly debug: boolean;
   readonly transport: TransportKind;
+  /** Serial port of a serprog programmer (`--port`), overriding the board file. */
+  readonly port?: string | undefined;
 }
 
 /** `NAME=FILE` pairs of `--image`, checked for shape (the library checks names and sizes). */
@@ -75,7 +77,7 @@ export class Session {
   static async run<T>(g: GlobalOptions, fn: (s: Session) => Promise<T>): Promise<T> {
     const board = boardPath(g);
     const images = parseImages(g.image);
-    const hb = await boot({ board, images, transport: g.transport });
+    const hb = await boot({ board, images, transport: g.transport, serialPort: g.port });
     const s = new Session(hb, g);
     process.on('SIGINT', s.onSigint);
     try {
