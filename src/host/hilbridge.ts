@@ -77,6 +77,11 @@ export class Hilbridge {
       await kernel.shutdown();
       throw new ConfigError('ENOENT', `--image names ${unknown.join(', ')}, but the board has no such device (devices: ${[...known].join(', ')})`);
     }
+    const real = kernel.devices().filter((d) => images.has(d.name) && !d.bus.startsWith('mock-'));
+    if (real.length) {
+      await kernel.shutdown();
+      throw new ConfigError('EINVAL', `--image backs simulated parts only; ${real.map((d) => `${d.name} is on ${d.bus}`).join(', ')} (a real chip): use dump/write with a file instead`);
+    }
     return new Hilbridge(kernel, board);
   }
 

@@ -6,6 +6,7 @@
 import { RealClock } from '../../src/hal/clock';
 import { At25Model } from '../../src/hal/mock/at25-model';
 import { PtyProgrammer } from '../emu/pty-programmer';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, runCli } from './run-cli';
 
@@ -29,6 +30,14 @@ it('--port overrides the board file: write and read back through the programmer'
   const r = await runCli(['--board', BOARD, '--port', prog.path, '--json', 'read', 'eeprom0', '0x3c', '10']);
   expect(r.code).toBe(0);
   expect(r.stdout).toContain('00112233445566778899');
+}, 60_000);
+
+it('--image is refused for a real chip (it backs simulated parts only), and no file is created', async () => {
+  const img = join(ROOT, 'dist', `never-${process.pid}.bin`);
+  const r = await runCli(['--board', BOARD, '--port', prog.path, '--image', `eeprom0=${img}`, 'read', 'eeprom0', '0', '4']);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(/--image backs simulated parts only; eeprom0 is on .* \(a real chip\)/);
+  expect(existsSync(img)).toBe(false);
 }, 60_000);
 
 it('without --port the board\'s port is used, and a missing one says what to do', async () => {
