@@ -13,6 +13,8 @@ export interface NullArgs {
   readonly warmup: number;
   /** Also time a direct in-process function call in this thread (the baseline). */
   readonly direct: boolean;
+  /** How the rows name this thread's transport (default: the transport kind). */
+  readonly label?: string | undefined;
 }
 
 /** One timing series from a program: a name, how it was timed, and its samples in µs. */
@@ -55,7 +57,8 @@ export function parseNullArgs(x: unknown): NullArgs {
   if (!isInt(o.perCall) || !isInt(o.blocks) || !isInt(o.blockSize) || !isInt(o.warmup) || typeof o.direct !== 'boolean') {
     throw new HilError('EINVAL', 'null-syscall program: args must be { perCall, blocks, blockSize, warmup, direct }');
   }
-  return { perCall: o.perCall, blocks: o.blocks, blockSize: o.blockSize, warmup: o.warmup, direct: o.direct };
+  const label = typeof o.label === 'string' ? o.label : undefined;
+  return { perCall: o.perCall, blocks: o.blocks, blockSize: o.blockSize, warmup: o.warmup, direct: o.direct, label };
 }
 
 export function parseDriverArgs(x: unknown): DriverArgs {

@@ -35,18 +35,19 @@ export async function main(rt: UserRuntime): Promise<void> {
     series.push({ name: 'direct async call (await)', timing: 'batched', samples: await batchedAsync(a.blocks, a.blockSize, a.warmup, g) });
   }
   const transport = rt.sys.transport.kind;
+  const label = a.label ?? transport;
   if (transport === 'sync') {
     const s = (): void => {
       sink += rt.sys.callSync('null')[0];
     };
-    series.push({ name: 'null syscall, sync transport, callSync', timing: 'per call', samples: perCall(a.perCall, a.warmup, s) });
-    series.push({ name: 'null syscall, sync transport, callSync', timing: 'batched', samples: batched(a.blocks, a.blockSize, a.warmup, s) });
+    series.push({ name: `null syscall, ${label} transport, callSync`, timing: 'per call', samples: perCall(a.perCall, a.warmup, s) });
+    series.push({ name: `null syscall, ${label} transport, callSync`, timing: 'batched', samples: batched(a.blocks, a.blockSize, a.warmup, s) });
   }
   const c = async (): Promise<void> => {
     sink += (await rt.sys.call('null'))[0];
   };
-  series.push({ name: `null syscall, ${transport} transport, await call`, timing: 'per call', samples: await perCallAsync(a.perCall, a.warmup, c) });
-  series.push({ name: `null syscall, ${transport} transport, await call`, timing: 'batched', samples: await batchedAsync(a.blocks, a.blockSize, a.warmup, c) });
+  series.push({ name: `null syscall, ${label} transport, await call`, timing: 'per call', samples: await perCallAsync(a.perCall, a.warmup, c) });
+  series.push({ name: `null syscall, ${label} transport, await call`, timing: 'batched', samples: await batchedAsync(a.blocks, a.blockSize, a.warmup, c) });
   const report: NullReport = { kind: 'null', transport, series, calls: rt.sys.counts.null ?? 0, sink };
   rt.report(report);
 }

@@ -13,6 +13,7 @@ import type { Collector } from '../collect';
 import { runProgram } from '../kernel-session';
 import { EEPROM_OPS, eepromOp, opLabel } from '../ops';
 import { asDriverReport } from '../protocol';
+import { slug, spawnOptionsOf, USER_VARIANTS } from '../variants';
 import type { Check, Row } from '../result';
 import { perCallAsync } from '../timing';
 
@@ -61,8 +62,8 @@ export function inKernelName(label: string): string {
   return `in kernel: ${label}`;
 }
 
-function userName(transport: 'sync' | 'port', label: string): string {
-  return `user thread, ${transport}: ${label}`;
+function userName(variant: string, label: string): string {
+  return `user thread, ${variant}: ${label}`;
 }
 
 export async function driverSuite(k: Kernel, p: DriverParams, out: Collector, checks: Check[]): Promise<void> {
@@ -82,12 +83,12 @@ export async function driverSuite(k: Kernel, p: DriverParams, out: Collector, ch
       const samples = await perCallAsync(p.reps, p.warmup, eepromOp(dev, op));
       out.add('driver', inKernelName(opLabel(op)), 'per call', samples, { ops: p.reps + p.warmup, transactions: c.count() });
     }
-    for (const transport of ['sync', 'port'] as const) {
+    for (const v of USER_VARIANTS) {
       for (const op of EEPROM_OPS) {
-        const name = `bench-driver-${transport}-${seq++}`;
-        const { report, info } = await runProgram(k, 'eeprom-ops', { name, grants: [DEVICE], transport, args: { op, reps: p.reps, warmup: p.warmup } });
+        const name = `bench-driver-${slug(v)}-${seq++}`;
+        const { report, info } = await runProgram(k, 'eeprom-ops', { name, grants: [DEVICE], ...spawnOptionsOf(v), args: { op, reps: p.reps, warmup: p.warmup } });
         const r = asDriverReport(report);
-        out.add('driver', userName(transport, opLabel(op)), 'per call', r.samples, { ops: r.ops, syscalls: info.counters.syscalls });
+        out.add('driver', userName(v.label, opLabel(op)), 'per call', r.samples, { ops: r.ops, syscalls: info.counters.syscalls });
         const other = Object.keys(info.bySyscall).filter((s) => s !== 'spi_transceive');
         if (other.length) foreign.push(`${name}: ${other.join(', ')}`);
       }
@@ -105,10 +106,10 @@ export function checkSyscallsPerTransaction(rows: readonly Row[], checks: Check[
   for (const op of EEPROM_OPS) {
     const label = opLabel(op);
     const tx = rows.find((r) => r.name === inKernelName(label))?.transactionsPerOp;
-    for (const transport of ['sync', 'port'] as const) {
-      const sc = rows.find((r) => r.name === userName(transport, label))?.syscallsPerOp;
+    for (const { label: variant } of USER_VARIANTS) {
+      const sc = rows.find((r) => r.name === userName(variant, label))?.syscallsPerOp;
       checks.push({
-        name: `one syscall per SPI transaction (${transport}, ${label})`,
+        name: `one syscall per SPI transaction (${variant}, ${label})`,
         ok: tx !== undefined && sc === tx,
         detail: `user thread ${sc} syscalls/op, in kernel ${tx} transactions/op`,
       });

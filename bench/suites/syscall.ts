@@ -9,6 +9,7 @@ import type { Collector } from '../collect';
 import { runProgram } from '../kernel-session';
 import { asNullReport, type NullArgs } from '../protocol';
 import type { Check } from '../result';
+import { slug, spawnOptionsOf, USER_VARIANTS } from '../variants';
 
 /** Per round: calls timed one by one, blocks of blockSize calls, and untimed warm-up calls. */
 export interface SyscallParams extends Omit<NullArgs, 'direct'> {
@@ -16,22 +17,23 @@ export interface SyscallParams extends Omit<NullArgs, 'direct'> {
 }
 
 export async function syscallSuite(k: Kernel, p: SyscallParams, out: Collector, checks: Check[]): Promise<void> {
-  const tally = { sync: { made: 0, counted: 0, total: 0 }, port: { made: 0, counted: 0, total: 0 } };
+  const tally = new Map(USER_VARIANTS.map((v) => [v.label, { made: 0, counted: 0, total: 0 }]));
   for (let round = 0; round < p.rounds; round++) {
-    for (const transport of ['sync', 'port'] as const) {
-      const args: NullArgs = { perCall: p.perCall, blocks: p.blocks, blockSize: p.blockSize, warmup: p.warmup, direct: transport === 'sync' };
-      const { report, info } = await runProgram(k, 'null-syscall', { name: `bench-null-${transport}-${round}`, grants: ['eeprom0'], transport, args });
+    for (const [i, v] of USER_VARIANTS.entries()) {
+      const args: NullArgs = { perCall: p.perCall, blocks: p.blocks, blockSize: p.blockSize, warmup: p.warmup, direct: i === 0, label: v.label };
+      const name = `bench-null-${slug(v)}-${round}`;
+      const { report, info } = await runProgram(k, 'null-syscall', { name, grants: ['eeprom0'], ...spawnOptionsOf(v), args });
       const r = asNullReport(report);
       for (const s of r.series) out.add('syscall', s.name, s.timing, s.samples);
-      tally[transport].made += r.calls;
-      tally[transport].counted += info.bySyscall['null'] ?? 0;
-      tally[transport].total += info.counters.syscalls;
+      const t = tally.get(v.label)!;
+      t.made += r.calls;
+      t.counted += info.bySyscall['null'] ?? 0;
+      t.total += info.counters.syscalls;
     }
   }
-  for (const transport of ['sync', 'port'] as const) {
-    const t = tally[transport];
+  for (const [label, t] of tally) {
     checks.push({
-      name: `kernel counts every null syscall (${transport})`,
+      name: `kernel counts every null syscall (${label})`,
       ok: t.made > 0 && t.counted === t.made && t.total === t.made,
       detail: `programs made ${t.made}, kernel counted ${t.counted} null and ${t.total} in all`,
     });

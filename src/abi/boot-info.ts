@@ -42,6 +42,8 @@ export interface BootInfo {
   readonly transport: TransportKind;
   /** Syscall page for the synchronous transport. */
   readonly page: SharedArrayBuffer;
+  /** Microseconds the synchronous transport polls for a reply before it sleeps. */
+  readonly spinUs: number;
   /** The thread's private partition (scratch for syscall descriptors and driver buffers). */
   readonly privatePartition: number;
   readonly partitions: readonly PartitionGrant[];

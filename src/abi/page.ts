@@ -11,6 +11,15 @@ import { MAX_WIRE_SLOTS } from './syscalls';
 
 export const PAGE_STATE = { IDLE: 0, REQUEST: 1, REPLY: 2, DEAD: 3 } as const;
 
+/**
+ * Default time each side polls the page before it goes to sleep: the worker for the kernel's
+ * reply, the kernel for the worker's next request. A wake-up through the scheduler costs tens of
+ * microseconds; a poll that catches the other side costs about one. Bounded, so an idle system
+ * sleeps. Per thread: `spawn({ syscallSpinUs })`; docs/benchmarks.md shows the measured effect.
+ */
+export const DEFAULT_SPIN_US = 100;
+export const MAX_SPIN_US = 1000;
+
 /** Int32 control words. */
 export const CTL_STATE = 0;
 export const CTL_SEQ = 1;

@@ -38,6 +38,8 @@ export interface ThreadSpec {
   readonly serves: readonly number[];
   readonly restart: RestartPolicy;
   readonly transport: TransportKind;
+  /** Polling window of the synchronous transport, both sides, in microseconds. */
+  readonly spinUs: number;
   readonly privateBytes: number;
   readonly resourceLimits?: ResourceLimits | undefined;
   readonly args?: unknown;

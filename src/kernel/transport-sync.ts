@@ -15,7 +15,9 @@ export interface SyncServer {
   stop(): void;
 }
 
-export function serveSyncPage(page: SharedArrayBuffer, dispatch: Dispatch): SyncServer {
+/** `spinUs`: how long to poll for the next request after a reply before sleeping (0: never). */
+export function serveSyncPage(page: SharedArrayBuffer, dispatch: Dispatch, spinUs: number): SyncServer {
+  const spinMs = spinUs / 1000;
   const { ctl, slots } = pageViews(page);
   let stopped = false;
   const loop = async (): Promise<void> => {
@@ -33,6 +35,11 @@ export function serveSyncPage(page: SharedArrayBuffer, dispatch: Dispatch): Sync
       slots[SLOT_R1] = r[1];
       Atomics.store(ctl, CTL_STATE, PAGE_STATE.REPLY);
       Atomics.notify(ctl, CTL_STATE);
+      // Back-to-back calls: a short poll catches the next request without a wake-up.
+      if (spinMs > 0) {
+        const until = performance.now() + spinMs;
+        while (Atomics.load(ctl, CTL_STATE) !== PAGE_STATE.REQUEST && performance.now() < until);
+      }
     }
   };
   void loop();

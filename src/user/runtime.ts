@@ -26,7 +26,7 @@ export class UserRuntime {
 
   constructor(boot: BootInfo, port: MessagePort | undefined) {
     this.name = boot.threadName;
-    const transport: Transport = boot.transport === 'port' && port ? new PortTransport(port) : new SyncTransport(boot.page);
+    const transport: Transport = boot.transport === 'port' && port ? new PortTransport(port) : new SyncTransport(boot.page, boot.spinUs);
     this.sys = new Sys(transport);
     this.memory = new UserMemory(boot.partitions, boot.privatePartition);
     this.objects = [...boot.objects];

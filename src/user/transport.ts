@@ -21,8 +21,12 @@ export class SyncTransport implements Transport {
   private readonly ctl: Int32Array;
   private readonly slots: Float64Array;
 
-  constructor(page: SharedArrayBuffer) {
+  private readonly spinMs: number;
+
+  /** `spinUs`: how long to poll for the reply before sleeping in Atomics.wait (0: never poll). */
+  constructor(page: SharedArrayBuffer, spinUs: number) {
     ({ ctl: this.ctl, slots: this.slots } = pageViews(page));
+    this.spinMs = spinUs / 1000;
   }
 
   call(nr: number, args: readonly number[]): [number, number] {
@@ -31,7 +35,11 @@ export class SyncTransport implements Transport {
     for (let i = 0; i < args.length; i++) slots[SLOT_ARGS + i] = args[i]!;
     Atomics.store(ctl, CTL_STATE, PAGE_STATE.REQUEST);
     Atomics.notify(ctl, CTL_STATE);
-    let s: number;
+    let s = Atomics.load(ctl, CTL_STATE);
+    if (s === PAGE_STATE.REQUEST && this.spinMs > 0) {
+      const until = performance.now() + this.spinMs; // a short poll catches a quick reply without a wake-up
+      while ((s = Atomics.load(ctl, CTL_STATE)) === PAGE_STATE.REQUEST && performance.now() < until);
+    }
     while ((s = Atomics.load(ctl, CTL_STATE)) === PAGE_STATE.REQUEST) Atomics.wait(ctl, CTL_STATE, PAGE_STATE.REQUEST);
     if (s === PAGE_STATE.DEAD) throw new HilError('ECANCELED', 'the kernel closed this thread');
     const r: [number, number] = [slots[SLOT_R0]!, slots[SLOT_R1]!];

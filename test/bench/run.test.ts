@@ -58,12 +58,12 @@ describe('npm run bench --quick --json', () => {
   it('measures every path, each with a well-formed summary', () => {
     const names = new Set(result.rows.map((r) => `${r.name}|${r.timing}`));
     for (const timing of ['per call', 'batched']) {
-      for (const n of ['direct function call', 'null syscall, sync transport, callSync', 'null syscall, sync transport, await call', 'null syscall, port transport, await call']) {
+      for (const n of ['direct function call', 'null syscall, sync transport, callSync', 'null syscall, sync, no spin transport, callSync', 'null syscall, sync transport, await call', 'null syscall, port transport, await call']) {
         expect(names).toContain(`${n}|${timing}`);
       }
     }
     for (const op of ['read 16 B', 'read 256 B', 'read 4 KiB', 'page write 64 B']) {
-      for (const path of ['in kernel', 'user thread, sync', 'user thread, port', 'library -> driver thread (sync)', 'library -> driver thread (port)']) {
+      for (const path of ['in kernel', 'user thread, sync', 'user thread, sync, no spin', 'user thread, port', 'library -> driver thread (sync)', 'library -> driver thread (port)']) {
         expect(names).toContain(`${path}: ${op}|per call`);
       }
     }
