@@ -10,7 +10,7 @@
  */
 import { EventEmitter, once } from 'node:events';
 import { MessageChannel, type ResourceLimits, Worker } from 'node:worker_threads';
-import { ABI_VERSION, type BootInfo, type ObjectGrant, type TransportKind } from '../abi/boot-info';
+import { ABI_VERSION, type BootInfo, type TransportKind } from '../abi/boot-info';
 import type { EepromConfig } from '../abi/device-config';
 import { ERRNO, type ErrnoCode, HilError } from '../abi/errno';
 import { DEFAULT_SPIN_US, MAX_SPIN_US, newSyscallPage } from '../abi/page';
@@ -28,6 +28,7 @@ import { IpcService } from './ipc';
 import type { EndpointObject, GpioObject, I2cDeviceObject, PartitionObject, SpiDeviceObject } from './kobjects';
 import { ObjectTable } from './objects';
 import { distModule, resolveProgram } from './paths';
+import { grantOf, threadInfo, type ThreadInfo } from './introspect';
 import { type RestartPolicy, type ThreadState, UserThread } from './thread';
 import { servePort } from './transport-port';
 import { serveSyncPage } from './transport-sync';
@@ -67,19 +68,8 @@ export interface SpawnOptions {
   readonly args?: unknown;
 }
 
-export interface ThreadInfo {
-  readonly name: string;
-  readonly handle: number;
-  readonly state: ThreadState;
-  readonly program: string;
-  readonly transport: TransportKind;
-  readonly grants: readonly string[];
-  readonly partitions: readonly string[];
-  readonly serves: readonly string[];
-  readonly counters: { syscalls: number; denials: number; faults: number; restarts: number; busBytes: number };
-  readonly bySyscall: Readonly<Record<string, number>>;
-  readonly lastFault?: { syscall: string; code: string; reason: string } | undefined;
-}
+
+export type { ThreadInfo } from './introspect';
 
 export interface DeviceInfo {
   readonly name: string;
@@ -243,7 +233,7 @@ export class Kernel extends EventEmitter implements KernelServices {
     for (const e of serves) e.server = t.name;
     this.threadsByName.set(t.name, t);
     await this.start(t);
-    return this.info(t);
+    return threadInfo(this.objects, t);
   }
 
   /** Grants a running (or future) thread access to one more object. */
@@ -251,7 +241,7 @@ export class Kernel extends EventEmitter implements KernelServices {
     const t = this.thread(threadName);
     const o = this.objectNamed(objectName);
     t.grants.add(o.handle);
-    t.worker?.postMessage({ kind: 'grant', object: this.describe(o.handle) });
+    t.worker?.postMessage({ kind: 'grant', object: grantOf(this.objects, o.handle) });
   }
 
   revoke(threadName: string, objectName: string): void {
@@ -260,11 +250,11 @@ export class Kernel extends EventEmitter implements KernelServices {
   }
 
   ps(): ThreadInfo[] {
-    return [...this.threadsByName.values()].map((t) => this.info(t));
+    return [...this.threadsByName.values()].map((t) => threadInfo(this.objects, t));
   }
 
   threadInfo(name: string): ThreadInfo {
-    return this.info(this.thread(name));
+    return threadInfo(this.objects, this.thread(name));
   }
 
   /** Calls a device's IPC endpoint from the kernel side (the library API's path to a driver). */
@@ -290,7 +280,7 @@ export class Kernel extends EventEmitter implements KernelServices {
   async waitForThread(name: string, states: readonly ThreadState[] = ['exited', 'faulted', 'stopped']): Promise<ThreadInfo> {
     const t = this.thread(name);
     while (!states.includes(t.state)) await once(this, 'thread-state');
-    return this.info(t);
+    return threadInfo(this.objects, t);
   }
 
   fault(t: UserThread, syscall: string, code: ErrnoCode, reason: string): void {
@@ -340,7 +330,7 @@ export class Kernel extends EventEmitter implements KernelServices {
         const p = this.objects.get(h) as PartitionObject;
         return { handle: h, name: p.name, buffer: p.buffer };
       }),
-      objects: [...t.grants].map((h) => this.describe(h)),
+      objects: [...t.grants].map((h) => grantOf(this.objects, h)),
       serves: t.spec.serves.map((h) => this.objects.get(h)?.name ?? ''),
       program: t.spec.program,
       args: t.spec.args,
@@ -496,53 +486,6 @@ export class Kernel extends EventEmitter implements KernelServices {
     const ep = name.startsWith('endpoint:') ? this.ipc.endpoint(name.slice('endpoint:'.length)) : undefined;
     if (ep) return ep;
     throw new HilError('ENOENT', `no device named ${name}; devices: ${this.devices().map((d) => d.name).join(', ') || 'none'}`);
-  }
-
-  private describe(h: number): ObjectGrant {
-    const o = this.objects.get(h);
-    if (!o) throw new HilError('ENOENT', `no object ${h}`);
-    if (o.type === 'spi_device') {
-      const d = o as SpiDeviceObject;
-      return { handle: h, type: o.type, name: d.name, path: d.path, maxTransferBytes: d.hal.maxTransferBytes, config: d.config };
-    }
-    if (o.type === 'i2c_device') {
-      const d = o as I2cDeviceObject;
-      return {
-        handle: h,
-        type: o.type,
-        name: d.name,
-        path: d.path,
-        maxTransferBytes: d.hal.maxTransferBytes,
-        config: d.config,
-        i2cAddress: d.address,
-        i2cAddressCount: d.addressCount,
-        repeatedStart: d.hal.repeatedStart,
-      };
-    }
-    return { handle: h, type: o.type, name: o.name };
-  }
-
-  private info(t: UserThread): ThreadInfo {
-    const names = (hs: Iterable<number>): string[] =>
-      [...hs].map((h) => {
-        const o = this.objects.get(h);
-        return o ? `${o.type}:${o.name}` : `#${h}`;
-      });
-    const last = t.faults[t.faults.length - 1];
-    const { syscalls, denials, faults, restarts, busBytes } = t.counters;
-    return {
-      name: t.name,
-      handle: t.handle,
-      state: t.state,
-      program: t.spec.program,
-      transport: t.spec.transport,
-      grants: names(t.grants),
-      partitions: names(t.domain),
-      serves: names(t.spec.serves),
-      counters: { syscalls, denials, faults, restarts, busBytes },
-      bySyscall: { ...t.counters.bySyscall },
-      lastFault: last ? { syscall: last.syscall, code: last.code, reason: last.reason } : undefined,
-    };
   }
 }
 
