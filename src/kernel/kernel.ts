@@ -400,7 +400,7 @@ export class Kernel extends EventEmitter implements KernelServices {
       return;
     }
     const delay = Math.min(p.backoffMs * 2 ** t.counters.restarts, p.maxBackoffMs ?? 60_000);
-    t.state = 'restarting';
+    this.setState(t, 'restarting');
     const timer = setTimeout(() => {
       this.restartTimers.delete(timer);
       if (this.down) return;
@@ -409,7 +409,10 @@ export class Kernel extends EventEmitter implements KernelServices {
       this.objects.remove(t);
       this.objects.insert(t);
       this.record('restart', t.name, `restart ${t.counters.restarts} after ${delay} ms`);
-      void this.start(t).catch((e: unknown) => this.record('error', t.name, `restart failed: ${String(e)}`));
+      void this.start(t).catch((e: unknown) => {
+        this.record('error', t.name, `restart failed: ${String(e)}`);
+        this.setState(t, 'faulted');
+      });
     }, delay);
     this.restartTimers.add(timer);
   }
