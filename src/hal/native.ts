@@ -8,7 +8,7 @@
  * HilError that says what to install. The interfaces below declare exactly the parts of each
  * package's API the backends use, so no `any` leaks past this file.
  */
-import { HilError } from '../abi/errno';
+import { errnoCode, type ErrnoCode, HilError, isErrnoCode } from '../abi/errno';
 
 // ---- spi-device 3.x -------------------------------------------------------------------------
 
@@ -38,6 +38,21 @@ export interface SpiDeviceReadOptions {
 
 /** Errors from the addon carry Node's errno fields. */
 export type NativeError = Error & { code?: string; errno?: number; syscall?: string };
+
+/**
+ * The errno code of an error from a native package or Node's fs: its `code` when it names one,
+ * else its numeric errno (libuv reports errnos it has no name for as 'UNKNOWN' with the raw,
+ * negative number), else 'UNKNOWN'.
+ */
+export function nativeErrnoCode(e: unknown): ErrnoCode | 'UNKNOWN' {
+  const err = (e ?? {}) as Partial<NativeError>;
+  if (typeof err.code === 'string' && isErrnoCode(err.code)) return err.code;
+  if (typeof err.errno === 'number' && err.errno !== 0) {
+    const c = errnoCode(err.errno);
+    if (c !== 'EIO' || Math.abs(err.errno) === 5) return c;
+  }
+  return 'UNKNOWN';
+}
 export type NativeCallback = (err: NativeError | null | undefined) => void;
 
 export interface NativeSpiDevice {

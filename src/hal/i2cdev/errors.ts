@@ -2,25 +2,15 @@
  * Turns errors from i2c-bus (Node fs errors from open/read/write on /dev/i2c-N, addon errors from
  * ioctl) into HilErrors that say what to do.
  */
-import { errnoCode, HilError, isErrnoCode, type ErrnoCode } from '../../abi/errno';
-import type { NativeError } from '../native';
-
-function codeOf(err: NativeError): ErrnoCode | 'UNKNOWN' {
-  if (typeof err.code === 'string' && isErrnoCode(err.code)) return err.code;
-  if (typeof err.errno === 'number' && err.errno !== 0) {
-    // libuv reports errnos it has no name for as code 'UNKNOWN' with the raw (negative) errno
-    const c = errnoCode(err.errno);
-    if (c !== 'EIO' || Math.abs(err.errno) === 5) return c;
-  }
-  return 'UNKNOWN';
-}
+import { HilError } from '../../abi/errno';
+import { type NativeError, nativeErrnoCode } from '../native';
 
 export function i2cdevError(e: unknown, path: string, what: string, addr?: number): HilError {
   if (e instanceof HilError) return e;
   const err = (e ?? {}) as NativeError;
   const detail = err instanceof Error ? err.message : String(e);
   const at = addr === undefined ? '' : ` at 0x${addr.toString(16).padStart(2, '0')}`;
-  const code = codeOf(err);
+  const code = nativeErrnoCode(err);
   switch (code) {
     case 'ENOENT':
     case 'ENODEV':

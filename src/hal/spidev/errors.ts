@@ -2,13 +2,13 @@
  * Turns errors from spi-device (Node errno errors from open(2)/ioctl(2)) into HilErrors that say
  * what to do on a Raspberry Pi or any other Linux board.
  */
-import { HilError, isErrnoCode } from '../../abi/errno';
-import type { NativeError } from '../native';
+import { HilError } from '../../abi/errno';
+import { type NativeError, nativeErrnoCode } from '../native';
 
 export function spidevError(e: unknown, path: string, what: string, bufsiz?: number): HilError {
   if (e instanceof HilError) return e;
   const err = e as NativeError;
-  const code = typeof err?.code === 'string' ? err.code : undefined;
+  const code = nativeErrnoCode(err);
   const detail = err instanceof Error ? err.message : String(e);
   switch (code) {
     case 'ENOENT':
@@ -41,6 +41,6 @@ export function spidevError(e: unknown, path: string, what: string, bufsiz?: num
         { cause: e },
       );
     default:
-      return new HilError(isErrnoCode(code) ? code : 'EIO', `${path}: ${what} failed: ${detail}`, { cause: e });
+      return new HilError(code === 'UNKNOWN' ? 'EIO' : code, `${path}: ${what} failed: ${detail}`, { cause: e });
   }
 }
