@@ -39,9 +39,11 @@ export interface I2cPart {
   readonly config: At24Config;
 }
 
-function modelStore(ctx: BackendContext, name: string, size: number): { store: MemoryStore } | Record<string, never> {
-  const image = ctx.images.get(name);
-  return image ? { store: FileImage.open(image, size) } : {};
+/** What every simulated part takes from its node and the context: clock, write cycle, image. */
+function modelOptions(ctx: BackendContext, node: DtNode, config: At24Config | At25Config): { clock: Clock; writeCycleUs: number; store?: MemoryStore } {
+  const image = ctx.images.get(config.name);
+  const base = { clock: ctx.clock, writeCycleUs: modelWriteCycleUs(node) ?? 5000 };
+  return image ? { ...base, store: FileImage.open(image, config.size) } : base;
 }
 
 export async function openSpiController(info: SpiControllerInfo, parts: readonly SpiPart[], ctx: BackendContext): Promise<SpiController> {
@@ -54,17 +56,7 @@ export async function openSpiController(info: SpiControllerInfo, parts: readonly
       });
       for (const p of parts) {
         const { size, pageSize, addressWidth } = p.config;
-        bus.attach(
-          p.cs,
-          new At25Model({
-            size,
-            pageSize,
-            addressWidth,
-            clock: ctx.clock,
-            writeCycleUs: modelWriteCycleUs(p.node) ?? 5000,
-            ...modelStore(ctx, p.config.name, size),
-          }),
-        );
+        bus.attach(p.cs, new At25Model({ size, pageSize, addressWidth, ...modelOptions(ctx, p.node, p.config) }));
       }
       ctx.mockSpi.set(info.name, bus);
       return bus;
@@ -86,17 +78,7 @@ export async function openI2cController(info: I2cControllerInfo, parts: readonly
       });
       for (const p of parts) {
         const { size, pageSize, addressWidth, address } = p.config;
-        bus.attach(
-          new At24Model({
-            size,
-            pageSize,
-            addressWidth,
-            address,
-            clock: ctx.clock,
-            writeCycleUs: modelWriteCycleUs(p.node) ?? 5000,
-            ...modelStore(ctx, p.config.name, size),
-          }),
-        );
+        bus.attach(new At24Model({ size, pageSize, addressWidth, address, ...modelOptions(ctx, p.node, p.config) }));
       }
       ctx.mockI2c.set(info.name, bus);
       return bus;

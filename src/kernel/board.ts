@@ -129,6 +129,7 @@ async function addSpiBus(board: Board, objects: ObjectTable, node: DtNode, ctx: 
         type: 'spi_device',
         name: nodeName(c),
         path: nodePath(c),
+        busNode: info.name,
         handle: 0,
         hal,
         arbiter,
@@ -155,6 +156,7 @@ async function addI2cBus(board: Board, objects: ObjectTable, node: DtNode, ctx: 
         type: 'i2c_device',
         name: nodeName(c),
         path: nodePath(c),
+        busNode: info.name,
         handle: 0,
         hal: controller,
         arbiter,
@@ -209,11 +211,10 @@ function addWpLines(board: Board, objects: ObjectTable, tree: DtTree, gpios: Map
 }
 
 function mockModel(ctx: BackendContext, dev: SpiDeviceObject | I2cDeviceObject): { wpPin: boolean } | undefined {
-  const bus = dev.arbiter.name.replace(/^mock-(spi|i2c):/, '');
   const m =
     dev.type === 'spi_device'
-      ? ctx.mockSpi.get(bus)?.model(dev.chipSelect)
-      : ctx.mockI2c.get(bus)?.model(dev.address);
+      ? ctx.mockSpi.get(dev.busNode)?.model(dev.chipSelect)
+      : ctx.mockI2c.get(dev.busNode)?.model(dev.address);
   return m && 'wpPin' in m ? (m as { wpPin: boolean }) : undefined;
 }
 

@@ -14,6 +14,8 @@ import type { KObjectBase } from './objects';
 export interface SpiDeviceObject extends KObjectBase {
   readonly type: 'spi_device';
   readonly path: string;
+  /** Label (or path) of the controller node the device sits on. */
+  readonly busNode: string;
   readonly hal: SpiDevice;
   readonly arbiter: BusArbiter;
   readonly chipSelect: number;
@@ -24,6 +26,8 @@ export interface SpiDeviceObject extends KObjectBase {
 export interface I2cDeviceObject extends KObjectBase {
   readonly type: 'i2c_device';
   readonly path: string;
+  /** Label (or path) of the controller node the device sits on. */
+  readonly busNode: string;
   readonly hal: I2cController;
   readonly arbiter: BusArbiter;
   /** First 7-bit address the device answers on, and how many consecutive addresses. */
