@@ -14,6 +14,7 @@ interface Entry {
   ops: number;
   syscalls: number;
   transactions: number;
+  bytesCopied: number | undefined;
   counted: 'syscalls' | 'transactions' | 'none';
 }
 
@@ -24,12 +25,12 @@ export class Collector {
    * Adds one round of a path. `ops` (operations run, warm-up included) is the divisor for the
    * optional syscall or transaction count of that round.
    */
-  add(group: Group, name: string, timing: Row['timing'], samples: Float64Array, count?: { ops: number; syscalls?: number; transactions?: number }): void {
+  add(group: Group, name: string, timing: Row['timing'], samples: Float64Array, count?: { ops: number; syscalls?: number; transactions?: number; bytesCopied?: number }): void {
     const key = `${name}|${timing}`;
     let e = this.entries.get(key);
     if (!e) {
       const counted = count?.syscalls !== undefined ? 'syscalls' : count?.transactions !== undefined ? 'transactions' : 'none';
-      e = { group, name, timing, parts: [], ops: 0, syscalls: 0, transactions: 0, counted };
+      e = { group, name, timing, parts: [], ops: 0, syscalls: 0, transactions: 0, counted, bytesCopied: undefined };
       this.entries.set(key, e);
     }
     e.parts.push(samples);
@@ -37,6 +38,7 @@ export class Collector {
       e.ops += count.ops;
       e.syscalls += count.syscalls ?? 0;
       e.transactions += count.transactions ?? 0;
+      if (count.bytesCopied !== undefined) e.bytesCopied = (e.bytesCopied ?? 0) + count.bytesCopied;
     }
   }
 
@@ -48,7 +50,8 @@ export class Collector {
         all.set(p, at);
         at += p.length;
       }
-      const base: Row = { group: e.group, name: e.name, timing: e.timing, us: summarize(all) };
+      const copied = e.bytesCopied === undefined ? {} : { bytesCopiedPerOp: e.bytesCopied / e.ops };
+      const base: Row = { group: e.group, name: e.name, timing: e.timing, us: summarize(all), ...copied };
       if (e.counted === 'syscalls') return { ...base, syscallsPerOp: e.syscalls / e.ops };
       if (e.counted === 'transactions') return { ...base, transactionsPerOp: e.transactions / e.ops };
       return base;

@@ -7,7 +7,8 @@ import type { BenchResult, Group, Row } from './result';
 const TITLES: Record<Group, string> = {
   syscall: '1. Syscall overhead (ratio: against the direct function call timed the same way)',
   driver: '2. AT25 driver, user thread vs in kernel (ratio: against the in-kernel driver)',
-  library: '3. Library path: openEeprom().read/write (ratio: against the in-kernel driver)',
+  library: '3. Library path: openEeprom().read/write (ratio: against the in-kernel driver; cp = bytes the kernel copied per op)',
+  startup: '5. User thread start to ready (worker start until the program runs; one sample per program started)',
 };
 
 /** Microseconds with precision that suits their size. */
@@ -24,7 +25,8 @@ function ratio(x: number | undefined): string {
 }
 
 function perOp(r: Row): string {
-  if (r.syscallsPerOp !== undefined) return `${+r.syscallsPerOp.toFixed(2)} sc`;
+  const cp = r.bytesCopiedPerOp !== undefined ? ` ${+r.bytesCopiedPerOp.toFixed(1)} cp` : '';
+  if (r.syscallsPerOp !== undefined) return `${+r.syscallsPerOp.toFixed(2)} sc${cp}`;
   if (r.transactionsPerOp !== undefined) return `${+r.transactionsPerOp.toFixed(2)} tx`;
   return '';
 }
@@ -43,7 +45,7 @@ export function formatResult(r: BenchResult): string {
     `machine: ${m.cpus} x ${m.cpuModel}, load ${m.loadavg1.toFixed(2)}, node ${m.node}, ${m.platform}/${m.arch}`,
     'times in microseconds; n = samples (per call: calls; batched: blocks of calls); sc = syscalls, tx = SPI transactions per operation',
   ];
-  for (const g of ['syscall', 'driver', 'library'] as const) {
+  for (const g of ['syscall', 'driver', 'library', 'startup'] as const) {
     const rows = r.rows.filter((x) => x.group === g);
     if (rows.length === 0) continue;
     out.push('', TITLES[g]);
@@ -62,6 +64,16 @@ export function formatResult(r: BenchResult): string {
         ['transport', 'threads', 'wall ms', 'cpu ms', '% of a core', 'verdict'],
         r.idle.map((s) => [s.transport, String(s.driverThreads), s.wallMs.toFixed(0), ((s.cpuUserUs + s.cpuSystemUs) / 1000).toFixed(1), s.percentOfCore.toFixed(2), s.ok ? 'sleeps' : 'BUSY']),
         1,
+      ),
+    );
+  }
+  if (r.confinement.length) {
+    out.push('', '6. What confinement costs: the same path confined (SES Compartment) and unconfined, medians side by side');
+    out.push(
+      table(
+        ['path', 'timing', 'confined', 'unconfined', 'ratio'],
+        r.confinement.map((c) => [c.path, c.timing, us(c.confinedUs), us(c.unconfinedUs), ratio(c.ratio)]),
+        2,
       ),
     );
   }

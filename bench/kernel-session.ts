@@ -1,13 +1,14 @@
 /**
  * Booting the benchmark board and running one benchmark program to completion in a user thread:
- * spawn it with its grants and transport, collect what it reports, and return its counters.
+ * spawn it with its grants, transport and the samples partition, collect what it reports, and
+ * return its counters and the samples partition's memory.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { HilError } from '../src/abi/errno';
 import { loadTree } from '../src/devicetree';
 import { Kernel, type SpawnOptions, type ThreadInfo } from '../src/kernel/kernel';
 import { packageRoot } from '../src/kernel/paths';
+import { SAMPLES_BYTES, SAMPLES_PARTITION } from './samples';
 
 /** bench/board.dts in the package (one AT25256, write cycle 0, one driver thread). */
 export function benchBoard(): string {
@@ -24,24 +25,31 @@ export async function bootBenchKernel(): Promise<Kernel> {
   return Kernel.boot({ tree: loadTree(benchBoard(), { includeDirs: [join(packageRoot(), 'dts')] }), startThreads: false });
 }
 
-/** Spawns a program, waits for it to finish, and returns its last report and its counters. */
-export async function runProgram(k: Kernel, program: string, opts: SpawnOptions): Promise<{ report: unknown; info: ThreadInfo }> {
+/**
+ * Spawns a program, waits for it to finish, and returns its last report, its counters and the
+ * samples partition (valid until the next program runs).
+ */
+export async function runProgram(k: Kernel, program: string, opts: SpawnOptions): Promise<{ report: unknown; info: ThreadInfo; samples: Uint8Array }> {
+  try {
+    k.partitionBytes(SAMPLES_PARTITION);
+  } catch {
+    k.createPartition(SAMPLES_PARTITION, SAMPLES_BYTES);
+  }
   const reports: unknown[] = [];
   const onReport = (thread: string, data: unknown): void => {
     if (thread === opts.name) reports.push(data);
   };
   k.on('report', onReport);
   try {
-    await k.spawn(programPath(program), opts);
+    await k.spawn(programPath(program), { ...opts, partitions: [...(opts.partitions ?? []), SAMPLES_PARTITION] });
     const info = await k.waitForThread(opts.name);
     if (info.state !== 'exited') {
       const why = info.lastFault ? `${info.lastFault.syscall}: ${info.lastFault.code}: ${info.lastFault.reason}` : 'no fault recorded';
       throw new HilError('EIO', `benchmark program ${opts.name} ended ${info.state} (${why})`);
     }
-    // The report is posted before the thread exits; give the message a moment if it is behind.
-    for (let i = 0; reports.length === 0 && i < 100; i++) await sleep(10);
+    // The report is a syscall: it reached the kernel before the thread exited.
     if (reports.length === 0) throw new HilError('EPROTO', `benchmark program ${opts.name} exited without reporting`);
-    return { report: reports[reports.length - 1], info };
+    return { report: reports[reports.length - 1], info, samples: k.partitionBytes(SAMPLES_PARTITION) };
   } finally {
     k.off('report', onReport);
   }

@@ -3,7 +3,11 @@
  * `Eeprom` (the AT25 driver in a user thread, the same driver in the kernel, or the library's
  * client), so every path executes exactly the same calls.
  */
-import type { Eeprom } from '../src/userdrivers/eeprom';
+/** What every timed path offers: the driver itself, or the library's handle on it. */
+export interface Readable {
+  read(offset: number, length: number): Promise<unknown>;
+  write(offset: number, data: Uint8Array, opts: { verify: boolean }): Promise<unknown>;
+}
 
 export interface OpSpec {
   readonly kind: 'read' | 'write';
@@ -34,7 +38,7 @@ export function isOpSpec(x: unknown): x is OpSpec {
  * One call of the operation. Page writes skip the read-back (verify: false) so that the figure is
  * the write itself: status read, then WREN + WRITE + RDSR in one transaction.
  */
-export function eepromOp(dev: Eeprom, op: OpSpec): () => Promise<unknown> {
+export function eepromOp(dev: Readable, op: OpSpec): () => Promise<unknown> {
   if (op.kind === 'read') return () => dev.read(op.offset, op.len);
   const data = new Uint8Array(op.len);
   for (let i = 0; i < data.length; i++) data[i] = (i * 7 + 3) & 0xff;

@@ -5,6 +5,7 @@
  */
 import { HilError } from '../src/abi/errno';
 import { isOpSpec, type OpSpec } from './ops';
+import { isSampleRef, readSamples, type SampleRef } from './samples';
 
 export interface NullArgs {
   readonly perCall: number;
@@ -18,16 +19,16 @@ export interface NullArgs {
 }
 
 /** One timing series from a program: a name, how it was timed, and its samples in µs. */
-export interface Series {
+export interface Series<S = Float64Array> {
   readonly name: string;
   readonly timing: 'per call' | 'batched';
-  readonly samples: Float64Array;
+  readonly samples: S;
 }
 
-export interface NullReport {
+export interface NullReport<S = Float64Array> {
   readonly kind: 'null';
   readonly transport: 'sync' | 'port';
-  readonly series: readonly Series[];
+  readonly series: readonly Series<S>[];
   /** null syscalls the program made (warm-up included), for comparison with the kernel's count. */
   readonly calls: number;
   /** Keeps the direct-call loop from being optimised away; meaningless otherwise. */
@@ -40,10 +41,10 @@ export interface DriverArgs {
   readonly warmup: number;
 }
 
-export interface DriverReport {
+export interface DriverReport<S = Float64Array> {
   readonly kind: 'driver';
   readonly transport: 'sync' | 'port';
-  readonly samples: Float64Array;
+  readonly samples: S;
   /** Operations run, warm-up included: the divisor for syscalls per operation. */
   readonly ops: number;
   /** Syscalls the program made, by name (user-side count). */
@@ -69,23 +70,26 @@ export function parseDriverArgs(x: unknown): DriverArgs {
   return { op: o.op, reps: o.reps, warmup: o.warmup };
 }
 
-function isSeries(x: unknown): x is Series {
+function isSeries(x: unknown): x is Series<SampleRef> {
   const o = x as Record<string, unknown>;
-  return typeof o === 'object' && o !== null && typeof o.name === 'string' && (o.timing === 'per call' || o.timing === 'batched') && o.samples instanceof Float64Array;
+  return typeof o === 'object' && o !== null && typeof o.name === 'string' && (o.timing === 'per call' || o.timing === 'batched') && isSampleRef(o.samples);
 }
 
-export function asNullReport(x: unknown): NullReport {
+/** A null-syscall report with its samples copied out of the samples partition. */
+export function asNullReport(x: unknown, samples: Uint8Array): NullReport {
   const o = x as Record<string, unknown>;
   if (typeof o !== 'object' || o === null || o.kind !== 'null' || !Array.isArray(o.series) || !o.series.every(isSeries) || !isInt(o.calls)) {
     throw new HilError('EPROTO', 'null-syscall program sent a malformed report');
   }
-  return x as NullReport;
+  const r = x as NullReport<SampleRef>;
+  return { ...r, series: r.series.map((s) => ({ ...s, samples: readSamples(samples, s.samples) })) };
 }
 
-export function asDriverReport(x: unknown): DriverReport {
+export function asDriverReport(x: unknown, samples: Uint8Array): DriverReport {
   const o = x as Record<string, unknown>;
-  if (typeof o !== 'object' || o === null || o.kind !== 'driver' || !(o.samples instanceof Float64Array) || !isInt(o.ops)) {
+  if (typeof o !== 'object' || o === null || o.kind !== 'driver' || !isSampleRef(o.samples) || !isInt(o.ops)) {
     throw new HilError('EPROTO', 'eeprom-ops program sent a malformed report');
   }
-  return x as DriverReport;
+  const r = x as DriverReport<SampleRef>;
+  return { ...r, samples: readSamples(samples, r.samples) };
 }

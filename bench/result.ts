@@ -4,7 +4,7 @@
  */
 import type { Summary } from './stats';
 
-export type Group = 'syscall' | 'driver' | 'library';
+export type Group = 'syscall' | 'driver' | 'library' | 'startup';
 
 export interface Row {
   readonly group: Group;
@@ -20,6 +20,8 @@ export interface Row {
   readonly syscallsPerOp?: number;
   /** SPI transactions per operation (in-kernel driver, counted at its device interface). */
   readonly transactionsPerOp?: number;
+  /** Data bytes the kernel copied per operation (IPC messages and replies, mem_copy): library rows. */
+  readonly bytesCopiedPerOp?: number;
 }
 
 export interface IdleSample {
@@ -56,5 +58,17 @@ export interface BenchResult {
   readonly params: Readonly<Record<string, number>>;
   readonly rows: readonly Row[];
   readonly idle: readonly IdleSample[];
+  /** Confined against unconfined, path by path (medians from the rows above). */
+  readonly confinement: readonly ConfinementRow[];
   readonly checks: readonly Check[];
+}
+
+export interface ConfinementRow {
+  /** The row name with the variant's transport in place of the confined/unconfined label. */
+  readonly path: string;
+  readonly timing: Row['timing'];
+  readonly confinedUs: number;
+  readonly unconfinedUs: number;
+  /** confined / unconfined. */
+  readonly ratio: number;
 }

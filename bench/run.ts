@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { formatResult } from './format';
 import { bootBenchKernel } from './kernel-session';
 import { Collector } from './collect';
-import type { BenchResult, Check, Row } from './result';
+import type { BenchResult, Check, ConfinementRow, Row } from './result';
 import { checkSyscallsPerTransaction, driverSuite, inKernelName } from './suites/driver';
 import { idleSuite } from './suites/idle';
 import { librarySuite } from './suites/library';
@@ -33,6 +33,7 @@ function addRatios(rows: Row[]): void {
   for (const r of rows) {
     let base: string | undefined;
     if (r.group === 'syscall') base = 'direct function call';
+    else if (r.group === 'startup') continue;
     else {
       const label = r.name.slice(r.name.lastIndexOf(': ') + 2);
       base = inKernelName(label);
@@ -43,6 +44,22 @@ function addRatios(rows: Row[]): void {
       r.ratio = r.us.median / b.us.median;
     }
   }
+}
+
+/**
+ * Pairs every row of a confined variant with the same row of its unconfined twin ("…, sync…" and
+ * "…, sync, unconfined…"), so the price of confinement is read off one run.
+ */
+function confinementRows(rows: readonly Row[]): ConfinementRow[] {
+  const out: ConfinementRow[] = [];
+  for (const u of rows) {
+    if (!u.name.includes(', unconfined')) continue;
+    const confinedName = u.name.replace(', unconfined', '');
+    const c = rows.find((r) => r.name === confinedName && r.timing === u.timing);
+    if (!c || u.us.median <= 0) continue;
+    out.push({ path: confinedName, timing: u.timing, confinedUs: c.us.median, unconfinedUs: u.us.median, ratio: c.us.median / u.us.median });
+  }
+  return out;
 }
 
 async function main(): Promise<number> {
@@ -97,6 +114,7 @@ async function main(): Promise<number> {
     params: { ...p },
     rows,
     idle,
+    confinement: confinementRows(rows),
     checks,
   };
   process.stdout.write(values.json ? `${JSON.stringify(result)}\n` : `${formatResult(result)}\n`);

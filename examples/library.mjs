@@ -5,6 +5,6 @@ const eeprom = await hb.openEeprom('eeprom0'); // served by its user-mode driver
 await eeprom.write(0x3c, new TextEncoder().encode('across a page boundary')); // split, written, verified
 const back = await eeprom.read(0x3c, 22);
 console.log(new TextDecoder().decode(back), await eeprom.status());
-const { syscalls, bySyscall } = hb.kernel.stats;
+const { syscalls, bySyscall } = hb.stats();
 console.log(`${syscalls} syscalls through the permission-checked layer:`, bySyscall);
 await hb.shutdown();

@@ -1,13 +1,30 @@
 /**
  * hilbridge's library entry (`import { boot } from 'hilbridge'`): boot a board, open its EEPROMs,
- * inspect threads; plus the kernel API for programs that spawn their own user-mode drivers.
- * User programs import `hilbridge/user` instead.
+ * inspect threads and counters; plus the kernel API for programs that spawn their own user-mode
+ * drivers. User programs import `hilbridge/user` (and `hilbridge/drivers`) instead.
  */
-export { boot, ConfigError, defaultBoard, Hilbridge, type BootConfig, type BoardInfo } from './host/hilbridge';
-export { Kernel, type BootOptions, type SpawnOptions, type ThreadInfo, type DeviceInfo, type KernelEvent } from './kernel/kernel';
-export type { RestartPolicy, ThreadState } from './kernel/thread';
-export { HilError, ERRNO, type ErrnoCode } from './abi/errno';
-export type { Eeprom, EepromStatus, ProtectionSettings, WriteOptions, WriteProgress, ProtectedBlocks } from './userdrivers/eeprom';
+export { boot, defaultBoard, Hilbridge, version, type BootConfig, type BoardInfo, type Stats } from './host/hilbridge';
+export type { TransportKind } from './abi/boot-info';
+export {
+  EepromHandle,
+  InterruptedError,
+  type BlankReport,
+  type Progress,
+  type ProtectionSettings,
+  type TransferOptions,
+  type VerifyReport,
+  type WriteOptions,
+  type WriteReport,
+} from './host/eeprom';
+export { ArgumentError, ConfigError } from './host/errors';
+export { Kernel, type BootOptions, type BusInfo, type DeviceInfo, type KernelEvent, type ThreadInfo } from './kernel/kernel';
+export type { SpawnOptions, ThreadSpec, RestartSpec, ThreadLimits } from './abi/thread-spec';
+export type { ThreadState } from './kernel/thread';
+export type { LogLevel } from './kernel/console';
+export { HilError, ERRNO, toHilError, isErrnoCode, type ErrnoCode } from './abi/errno';
+export { checkRange, describeSize, PROTECTED_BLOCKS, protectedFrom, type EepromStatus, type ProtectedBlocks } from './abi/eeprom-iface';
+export type { Eeprom } from './userdrivers/eeprom';
 export type { At24Config, At25Config, EepromConfig } from './abi/device-config';
 export { VirtualClock, RealClock, type Clock } from './hal/clock';
 export { loadTree, parseDts, parseDtsFile } from './devicetree';
+export { EEPROM_PARTS, findPart, partByName, type EepromPart } from './devicetree/parts';

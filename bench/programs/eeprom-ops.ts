@@ -1,13 +1,15 @@
 /**
  * Benchmark program (user thread): runs the AT25 driver on its granted `eeprom0` over syscalls
  * and times one EEPROM operation many times. The kernel side reads this thread's syscall counters
- * afterwards (syscalls per operation). Reports the samples with `rt.report()` and exits.
+ * afterwards (syscalls per operation). Samples go into the samples partition; the report says
+ * where.
  */
 import { HilError } from '../../src/abi/errno';
 import type { UserRuntime } from '../../src/user/runtime';
 import { At25Eeprom } from '../../src/userdrivers/at25';
 import { eepromOp } from '../ops';
 import { type DriverReport, parseDriverArgs } from '../protocol';
+import { SAMPLES_PARTITION, type SampleRef, SampleWriter } from '../samples';
 import { perCallAsync } from '../timing';
 
 export const DEVICE = 'eeprom0';
@@ -18,6 +20,7 @@ export async function main(rt: UserRuntime): Promise<void> {
   if (cfg.kind !== 'at25') throw new HilError('EINVAL', `${DEVICE} is an ${cfg.kind}; the benchmark drives an AT25`);
   const dev = new At25Eeprom(rt.spi(DEVICE), cfg, rt.env);
   const samples = await perCallAsync(a.reps, a.warmup, eepromOp(dev, a.op));
-  const report: DriverReport = { kind: 'driver', transport: rt.sys.transport.kind, samples, ops: a.reps + a.warmup, userSyscalls: { ...rt.sys.counts } };
-  rt.report(report);
+  const sink = new SampleWriter(rt.memory.partition(SAMPLES_PARTITION).bytes);
+  const report: DriverReport<SampleRef> = { kind: 'driver', transport: rt.sys.kind, samples: sink.put(samples), ops: a.reps + a.warmup, userSyscalls: { ...rt.sys.counts } };
+  await rt.report(report);
 }

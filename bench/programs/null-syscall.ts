@@ -1,10 +1,11 @@
 /**
  * Benchmark program (user thread): times the `null` syscall over this thread's transport, and,
- * when asked, a direct in-process function call as the baseline. Reports the samples with
- * `rt.report()` and exits.
+ * when asked, a direct in-process function call as the baseline. Samples go into the samples
+ * partition; the report (`rt.report()`) says where.
  */
 import type { UserRuntime } from '../../src/user/runtime';
 import { type NullReport, parseNullArgs, type Series } from '../protocol';
+import { SAMPLES_PARTITION, type SampleRef, SampleWriter } from '../samples';
 import { batched, batchedAsync, perCall, perCallAsync } from '../timing';
 
 const ZERO: readonly [number, number] = [0, 0];
@@ -34,7 +35,7 @@ export async function main(rt: UserRuntime): Promise<void> {
     series.push({ name: 'direct async call (await)', timing: 'per call', samples: await perCallAsync(a.perCall, a.warmup, g) });
     series.push({ name: 'direct async call (await)', timing: 'batched', samples: await batchedAsync(a.blocks, a.blockSize, a.warmup, g) });
   }
-  const transport = rt.sys.transport.kind;
+  const transport = rt.sys.kind;
   const label = a.label ?? transport;
   if (transport === 'sync') {
     const s = (): void => {
@@ -48,6 +49,7 @@ export async function main(rt: UserRuntime): Promise<void> {
   };
   series.push({ name: `null syscall, ${label} transport, await call`, timing: 'per call', samples: await perCallAsync(a.perCall, a.warmup, c) });
   series.push({ name: `null syscall, ${label} transport, await call`, timing: 'batched', samples: await batchedAsync(a.blocks, a.blockSize, a.warmup, c) });
-  const report: NullReport = { kind: 'null', transport, series, calls: rt.sys.counts.null ?? 0, sink };
-  rt.report(report);
+  const out = new SampleWriter(rt.memory.partition(SAMPLES_PARTITION).bytes);
+  const report: NullReport<SampleRef> = { kind: 'null', transport, series: series.map((x) => ({ ...x, samples: out.put(x.samples) })), calls: rt.sys.counts.null ?? 0, sink };
+  await rt.report(report);
 }

@@ -15,6 +15,8 @@ export async function idleSuite(transports: readonly ('sync' | 'port')[], idleMs
   for (const transport of transports) {
     const hb = await boot({ transport });
     try {
+      // Driver threads start on first use: open every EEPROM so that all of them run.
+      for (const d of hb.info().devices) if (d.servedBy) await hb.openEeprom(d.name);
       await sleep(250); // let every driver thread reach its blocking receive
       const driverThreads = hb.ps().filter((t) => t.state === 'running').length;
       const c0 = process.cpuUsage();

@@ -26,14 +26,17 @@ export async function librarySuite(p: Omit<DriverParams, 'prime'>, out: Collecto
   const boards: ['sync' | 'port', Hilbridge][] = [];
   try {
     for (const transport of ['sync', 'port'] as const) boards.push([transport, await Hilbridge.boot({ board: benchBoard(), transport })]);
+    // A thread that serves a device starts on first use: open the handles first, then measure.
     const clients = await Promise.all(boards.map(([, hb]) => hb.openEeprom('eeprom0')));
     for (let round = 0; round < p.rounds; round++) {
       for (const [i, [transport, hb]] of boards.entries()) {
         for (const op of EEPROM_OPS) {
           const before = await syscallsSoFar(hb);
+          const copied = hb.stats().bytesCopied;
           const samples = await perCallAsync(p.reps, p.warmup, eepromOp(clients[i]!, op));
           const syscalls = (await syscallsSoFar(hb)) - before;
-          out.add('library', `library -> driver thread (${transport}): ${opLabel(op)}`, 'per call', samples, { ops: p.reps + p.warmup, syscalls });
+          const bytesCopied = hb.stats().bytesCopied - copied;
+          out.add('library', `library -> driver thread (${transport}): ${opLabel(op)}`, 'per call', samples, { ops: p.reps + p.warmup, syscalls, bytesCopied });
         }
       }
     }

@@ -9,7 +9,7 @@
 import type { EepromConfig } from './device-config';
 import type { ObjectType } from './syscalls';
 
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 
 export type TransportKind = 'sync' | 'port';
 
@@ -54,4 +54,8 @@ export interface BootInfo {
   readonly program: string;
   /** Plain data for the program (from the spawn call). */
   readonly args: unknown;
+  /** Run the program inside a SES Compartment (the default); false only for trusted benchmark/test code. */
+  readonly confined: boolean;
+  /** ArrayBuffer bytes the thread may hold before the kernel stops it (its sampler checks too). */
+  readonly bufferLimitBytes: number;
 }

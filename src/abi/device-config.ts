@@ -3,7 +3,8 @@
  *
  * The kernel builds these from the tree at boot and hands each user thread the configurations of
  * the devices it is granted (plain data, like Zephyr's devicetree-generated config structs); a
- * driver never sees raw cells. Shared by both sides, so it holds types only.
+ * driver never sees raw cells. Shared by both sides, so it holds types and pure functions of a
+ * configuration only.
  */
 
 export interface At25Config {
@@ -37,3 +38,11 @@ export interface At24Config {
 }
 
 export type EepromConfig = At25Config | At24Config;
+
+/**
+ * Number of 7-bit device addresses an AT24 part occupies: the word-address bits that do not fit
+ * in the word address are carried in the low bits of the device address (AT24C04/08/16, AT24CM01).
+ */
+export function at24AddressSpan(p: { readonly size: number; readonly addressWidth: 8 | 16 }): number {
+  return Math.max(1, Math.ceil(p.size / 2 ** p.addressWidth));
+}

@@ -12,6 +12,18 @@ import { I2C_MSG_DESC_SIZE } from './syscalls';
 
 export const I2C_MSG_READ = 0x01;
 
+/**
+ * One I2C message as drivers and backends describe it: the one shape of the HAL (`B` =
+ * Uint8Array) and of the driver API (`B` = BusBuffer).
+ */
+export interface I2cMessage<B = Uint8Array> {
+  /** 7-bit address. */
+  readonly addr: number;
+  readonly read: boolean;
+  /** Written bytes for a write; filled with received bytes for a read. */
+  readonly buf: B;
+}
+
 export interface I2cMsgDesc {
   part: number;
   off: number;

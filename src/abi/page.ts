@@ -22,7 +22,12 @@ export const MAX_SPIN_US = 1000;
 
 /** Int32 control words. */
 export const CTL_STATE = 0;
-export const CTL_SEQ = 1;
+/**
+ * Telemetry the trusted half of the worker writes and the kernel's memory watchdog reads: a
+ * counter the worker's sampler bumps on every tick (a counter that stops moving while the thread
+ * is not in a syscall means the thread is running without yielding), next to SLOT_BUFFER_BYTES.
+ */
+export const CTL_HEARTBEAT = 1;
 const CTL_WORDS = 4;
 
 /** Float64 slots after the control words. */
@@ -30,7 +35,9 @@ export const SLOT_NR = 0;
 export const SLOT_ARGS = 1;
 export const SLOT_R0 = SLOT_ARGS + MAX_WIRE_SLOTS;
 export const SLOT_R1 = SLOT_R0 + 1;
-const SLOTS = SLOT_R1 + 1;
+/** Bytes of ArrayBuffer memory the worker's isolate holds, as its sampler last saw it. */
+export const SLOT_BUFFER_BYTES = SLOT_R1 + 1;
+const SLOTS = SLOT_BUFFER_BYTES + 1;
 
 export const PAGE_BYTES = CTL_WORDS * 4 + SLOTS * 8;
 

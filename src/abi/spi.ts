@@ -19,14 +19,15 @@
 import { SPI_XFER_DESC_SIZE } from './syscalls';
 
 /**
- * One SPI transfer as drivers and backends describe it (spidev's semantics): the HAL's
- * `SpiTransfer` and the driver API's `SpiOp` are this one shape.
+ * One SPI transfer as drivers and backends describe it (spidev's semantics): the one shape of
+ * the HAL (`B` = Uint8Array) and of the driver API (`B` = BusBuffer: a driver's own bytes, or a
+ * window of a buffer a client lent it).
  */
-export interface SpiXfer {
+export interface SpiTransfer<B = Uint8Array> {
   /** Bytes shifted out; when absent zeros are shifted out. */
-  readonly tx?: Uint8Array | undefined;
+  readonly tx?: B | undefined;
   /** Bytes shifted in are written here; when absent they are discarded. */
-  readonly rx?: Uint8Array | undefined;
+  readonly rx?: B | undefined;
   readonly len: number;
   /** Clock for this transfer; 0 or absent means the device's configured speed. */
   readonly speedHz?: number | undefined;

@@ -3,13 +3,14 @@
  * rendering of any error a user can meet.
  *
  * Exit codes: 0 success, 1 the operation failed (device error, verify mismatch), 2 usage error
- * (bad option, number, range, unknown device or board file), 130 interrupted with Ctrl-C.
+ * (bad option, number, range, unknown device or board file), 128 + the signal's number when a
+ * signal stopped it (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).
  */
-import { type ErrnoCode, HilError, toHilError } from '../abi/errno';
-import { ConfigError } from '../host/hilbridge';
+import { ArgumentError, ConfigError, type ErrnoCode, HilError, InterruptedError, toHilError } from '../index';
 
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, INTERRUPTED: 130 } as const;
-export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+/** One of EXIT, or 128 + a signal's number (a write stopped by SIGTERM exits 143). */
+export type ExitCode = number;
 
 /** A problem with what the user typed: exit code 2. */
 export class UsageError extends HilError {
@@ -33,10 +34,12 @@ export class CommandError extends HilError {
 }
 
 export function exitCodeOf(e: unknown): ExitCode {
-  if (e instanceof UsageError || e instanceof ConfigError) return EXIT.USAGE;
+  if (e instanceof UsageError || e instanceof ConfigError || e instanceof ArgumentError) return EXIT.USAGE;
   if (e instanceof CommandError) return e.exitCode;
+  if (e instanceof InterruptedError) return EXIT.INTERRUPTED;
   return EXIT.FAILED;
 }
+
 
 /** Errors that do not come from hilbridge get an advice suffix where one is known. */
 function adviseForeign(e: unknown): HilError {
@@ -54,7 +57,12 @@ function adviseForeign(e: unknown): HilError {
 /** The JSON body printed for an error with `--json`. */
 export function errorJson(e: unknown): { error: { code: string; message: string } & Record<string, unknown> } {
   const h = adviseForeign(e);
-  const details = e instanceof CommandError ? e.details : {};
+  const details =
+    e instanceof CommandError
+      ? e.details
+      : e instanceof InterruptedError
+        ? { done: e.done, total: e.total, resumeAt: e.resumeAt, latch: e.latch === undefined ? null : e.latch }
+        : {};
   return { error: { code: h.code, message: h.message, ...details } };
 }
 

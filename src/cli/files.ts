@@ -3,7 +3,7 @@
  * what to do, and `--hex` byte strings.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { HilError } from '../abi/errno';
+import { HilError } from '../index';
 import { UsageError } from './errors';
 
 function why(e: unknown): { code: string; text: string } {

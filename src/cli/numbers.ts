@@ -1,7 +1,7 @@
 /**
  * Offsets, lengths and byte values as a person types them: decimal, `0x` hex, and binary-unit
- * suffixes (`k`, `KiB` = 1024; `M`, `MiB` = 1048576). Everything is checked against the device
- * before any bus traffic, and a refusal names the device's size.
+ * suffixes (`k`, `KiB` = 1024; `M`, `MiB` = 1048576). Ranges are checked against the device by
+ * the library, once, before any bus traffic.
  */
 import { UsageError } from './errors';
 
@@ -29,27 +29,8 @@ export function parseByte(text: string, what: string): number {
   return n;
 }
 
-/** "32768 bytes (32 KiB)" */
-export function describeSize(size: number): string {
-  if (size >= 1024 * 1024 && size % (1024 * 1024) === 0) return `${size} bytes (${size / (1024 * 1024)} MiB)`;
-  if (size >= 1024 && size % 1024 === 0) return `${size} bytes (${size / 1024} KiB)`;
-  return `${size} bytes`;
-}
+export { describeSize } from '../index';
 
 export function hex(n: number, width = 0): string {
   return `0x${n.toString(16).padStart(width, '0')}`;
-}
-
-/** Refuses [offset, offset + length) unless it lies inside a device of `size` bytes. */
-export function checkDeviceRange(device: string, size: number, offset: number, length: number): void {
-  const sizeText = `${device} is ${describeSize(size)}, offsets 0..${hex(size - 1)}`;
-  if (offset >= size && !(offset === size && length === 0)) {
-    throw new UsageError('EINVAL', `offset ${offset} (${hex(offset)}) is past the end of the device: ${sizeText}`);
-  }
-  if (length > size - offset) {
-    throw new UsageError(
-      'EINVAL',
-      `${length} bytes from offset ${hex(offset)} run past the end of the device (to ${hex(offset + length - 1)}): ${sizeText}; at most ${size - offset} bytes fit there`,
-    );
-  }
 }

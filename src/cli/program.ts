@@ -2,12 +2,8 @@
  * The `hilbridge` command tree (commander): global options, one subcommand per job, the help
  * text with exit codes, and the runner that turns every outcome into output and an exit code.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import type { TransportKind } from '../abi/boot-info';
-import { packageRoot } from '../kernel/paths';
-import { PROTECTED_BLOCKS, type ProtectedBlocks } from '../userdrivers/eeprom';
+import { PROTECTED_BLOCKS, type ProtectedBlocks, type TransportKind, version } from '../index';
 import { info, ps } from './commands/board';
 import { demo } from './commands/demo';
 import { dtCompileCmd, dtShowCmd, probe } from './commands/devicetree';
@@ -39,11 +35,6 @@ export interface Cli {
   exitCode(): ExitCode;
 }
 
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: unknown };
-  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
-}
-
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -55,7 +46,7 @@ function globals(cmd: Command): GlobalOptions {
     image: o.image ?? [],
     json: o.json === true,
     debug: o.debug === true,
-    transport: (o.transport ?? 'sync') as TransportKind,
+    transport: o.transport as TransportKind | undefined,
     port: o.port === '' ? undefined : o.port,
   };
 }
@@ -86,12 +77,12 @@ export function buildCli(): Cli {
     .exitOverride()
     .configureOutput({ outputError: () => undefined })
     .showHelpAfterError(false)
-    .version(packageVersion(), '-V, --version')
+    .version(version(), '-V, --version')
     .addOption(new Option('--board <file>', 'board file (.dts or .dtb); default: the embedded mock board').env('HILBRIDGE_BOARD'))
     .option('--image <name=file>', 'back a mock device with a file (repeatable); created erased if missing', collect, [])
     .option('--json', 'print one machine-readable JSON object (errors as {"error":{"code","message"}})', false)
     .option('--debug', 'show stack traces on errors', false)
-    .addOption(new Option('--transport <kind>', 'syscall transport of the driver threads').choices(['sync', 'port']).default('sync'))
+    .addOption(new Option('--transport <kind>', "syscall transport of the driver threads (default: the board's, else sync)").choices(['sync', 'port']))
     .addOption(new Option('--port <path>', "serial port of a serprog programmer, overriding the board's port").env('HILBRIDGE_PORT'))
     .addHelpText('after', EXIT_HELP);
 
@@ -141,10 +132,11 @@ export function buildCli(): Cli {
     .option('--hex <hex>', 'bytes to write as hex digits, e.g. "de ad be ef"')
     .option('--verify', 'read back and compare after writing (default)', true)
     .option('--no-verify', 'skip the read-back')
+    .option('--force', 'write every page, even those that already hold the data', false)
     .option('--dry-run', 'print the pages that would be written, write nothing', false)
     .action(
-      withBoard((s, _g, dev: string, off: string, o: { in?: string; hex?: string; verify: boolean; dryRun: boolean }) =>
-        write(s, dev, off, { in: o.in, hex: o.hex, verify: o.verify, dryRun: o.dryRun }),
+      withBoard((s, _g, dev: string, off: string, o: { in?: string; hex?: string; verify: boolean; dryRun: boolean; force: boolean }) =>
+        write(s, dev, off, { in: o.in, hex: o.hex, verify: o.verify, dryRun: o.dryRun, force: o.force }),
       ),
     );
 
@@ -164,9 +156,10 @@ export function buildCli(): Cli {
     .option('--length <n>', 'bytes (default: to the end of the device)')
     .option('--fill <byte>', 'fill value (default 0xff)')
     .option('--no-verify', 'skip the read-back')
+    .option('--force', 'write every page, even those that already hold the fill', false)
     .action(
-      withBoard((s, _g, dev: string, o: { offset?: string; length?: string; fill?: string; verify: boolean }) =>
-        erase(s, dev, { offset: o.offset, length: o.length, fill: o.fill, verify: o.verify }),
+      withBoard((s, _g, dev: string, o: { offset?: string; length?: string; fill?: string; verify: boolean; force: boolean }) =>
+        erase(s, dev, { offset: o.offset, length: o.length, fill: o.fill, verify: o.verify, force: o.force }),
       ),
     );
 
@@ -180,10 +173,10 @@ export function buildCli(): Cli {
     .command('protect')
     .description('set block protection (AT25 BP1:BP0) and optionally WPEN')
     .argument('<dev>', 'device label or path')
-    .addOption(new Option('--blocks <which>', 'range to protect').choices([...PROTECTED_BLOCKS]).makeOptionMandatory())
+    .addOption(new Option('--blocks <which>', 'range to protect').choices([...PROTECTED_BLOCKS]))
     .addOption(new Option('--wpen <state>', 'status-register write protection with the WP pin').choices(['on', 'off']))
     .action(
-      withBoard((s, _g, dev: string, o: { blocks: ProtectedBlocks; wpen?: 'on' | 'off' }) => protect(s, dev, { blocks: o.blocks, wpen: o.wpen })),
+      withBoard((s, _g, dev: string, o: { blocks?: ProtectedBlocks; wpen?: 'on' | 'off' }) => protect(s, dev, { blocks: o.blocks, wpen: o.wpen })),
     );
 
   program

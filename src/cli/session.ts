@@ -1,13 +1,10 @@
 /**
  * One command's run against a board: the global options, booting (and always shutting down) the
- * kernel, finding a device by label or path, and turning Ctrl-C into an AbortSignal that long
- * operations honour between pages.
+ * library, finding a device, and turning Ctrl-C, SIGTERM and SIGHUP into an AbortSignal that long
+ * operations honour between pages (a second signal quits at once).
  */
 import { existsSync } from 'node:fs';
-import type { TransportKind } from '../abi/boot-info';
-import { boot, defaultBoard, type Hilbridge } from '../host/hilbridge';
-import type { DeviceInfo } from '../kernel/kernel';
-import type { EepromClient } from '../userdrivers/eeprom-service';
+import { boot, type DeviceInfo, type EepromHandle, type Hilbridge, type TransportKind, defaultBoard } from '../index';
 import { UsageError } from './errors';
 
 export interface GlobalOptions {
@@ -15,7 +12,7 @@ export interface GlobalOptions {
   readonly image: readonly string[];
   readonly json: boolean;
   readonly debug: boolean;
-  readonly transport: TransportKind;
+  readonly transport?: TransportKind | undefined;
   /** Serial port of a serprog programmer (`--port`), overriding the board file. */
   readonly port?: string | undefined;
 }
@@ -43,28 +40,20 @@ export function boardPath(g: GlobalOptions): string {
   return board;
 }
 
-/** The device a user named, by devicetree label or path; a usage error lists what exists. */
-export function findDevice(hb: Hilbridge, name: string): DeviceInfo & { config: NonNullable<DeviceInfo['config']> } {
-  const devices = hb.info().devices;
-  const dev = devices.find((d) => d.name === name || d.path === name);
-  if (!dev) {
-    const known = devices.map((d) => `${d.name} (${d.path})`).join(', ') || 'none';
-    throw new UsageError('ENOENT', `no device "${name}" on this board; name one by label or path: ${known}`);
-  }
-  if (!dev.config) throw new UsageError('ENODEV', `${dev.name} is not an EEPROM this tool can drive`);
-  return dev as DeviceInfo & { config: NonNullable<DeviceInfo['config']> };
-}
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+const SIGNO: Readonly<Record<(typeof SIGNALS)[number], number>> = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 };
 
 export class Session {
   private readonly abort = new AbortController();
-  private interrupts = 0;
-  private readonly onSigint = (): void => {
-    this.interrupts++;
-    if (this.interrupts > 1) {
-      process.stderr.write('hilbridge: interrupted again; exiting without waiting for the page in flight\n');
-      process.exit(130);
+  /** The signal that stopped the command, if one did. */
+  stoppedBy: (typeof SIGNALS)[number] | undefined;
+  private readonly onSignal = (sig: (typeof SIGNALS)[number]): void => {
+    if (this.stoppedBy) {
+      process.stderr.write(`hilbridge: ${sig} again; exiting without waiting for the page in flight\n`);
+      process.exit(128 + SIGNO[sig]);
     }
-    process.stderr.write('\nhilbridge: interrupt: stopping after the page in flight (Ctrl-C again to quit at once)\n');
+    this.stoppedBy = sig;
+    process.stderr.write(`\nhilbridge: ${sig === 'SIGINT' ? 'interrupt' : sig}: stopping after the page in flight (${sig === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again to quit at once)\n`);
     this.abort.abort();
   };
 
@@ -73,31 +62,37 @@ export class Session {
     readonly options: GlobalOptions,
   ) {}
 
-  /** Boots the board of `g`, runs `fn`, and shuts the kernel down whatever happens. */
+  /** Boots the board of `g`, runs `fn`, and shuts the library down whatever happens. */
   static async run<T>(g: GlobalOptions, fn: (s: Session) => Promise<T>): Promise<T> {
     const board = boardPath(g);
     const images = parseImages(g.image);
     const hb = await boot({ board, images, transport: g.transport, serialPort: g.port });
     const s = new Session(hb, g);
-    process.on('SIGINT', s.onSigint);
+    const handlers = SIGNALS.map((sig) => [sig, () => s.onSignal(sig)] as const);
+    for (const [sig, h] of handlers) process.on(sig, h);
     try {
       return await fn(s);
     } finally {
-      process.off('SIGINT', s.onSigint);
+      for (const [sig, h] of handlers) process.off(sig, h);
       await hb.shutdown();
     }
   }
 
-  /** Fires on the first Ctrl-C. */
+  /** Fires on the first signal. */
   get signal(): AbortSignal {
     return this.abort.signal;
   }
 
-  device(name: string): ReturnType<typeof findDevice> {
-    return findDevice(this.hb, name);
+  /** Exit code for an operation the signal stopped. */
+  get interruptedExit(): number {
+    return 128 + SIGNO[this.stoppedBy ?? 'SIGINT'];
   }
 
-  async eeprom(name: string): Promise<EepromClient> {
-    return this.hb.openEeprom(this.device(name).name);
+  device(name: string): DeviceInfo {
+    return this.hb.device(name);
+  }
+
+  eeprom(name: string): Promise<EepromHandle> {
+    return this.hb.openEeprom(name);
   }
 }

@@ -9,8 +9,9 @@
  */
 import { HilError } from '../abi/errno';
 import type { At24Config, At25Config } from '../abi/device-config';
+import type { ThreadSpec } from '../abi/thread-spec';
 import { builtinBindings, type Bindings } from './bindings';
-import { compatibles, findByPhandle, nodePath, propBool, propCells, propString, propU32, type DtNode, type DtTree } from './tree';
+import { compatibles, findByPhandle, isEnabled, nodePath, propBool, propCells, propString, propU32, type DtNode, type DtTree } from './tree';
 
 function bad(node: DtNode, prop: string, what: string): HilError {
   return new HilError('EINVAL', `${nodePath(node)}: property "${prop}" ${what}`);
@@ -102,45 +103,59 @@ export function modelWriteCycleUs(node: DtNode): number | undefined {
   return propU32(node, 'hilbridge,model-write-cycle-us');
 }
 
-export type SpiControllerInfo =
-  | { readonly kind: 'mock'; readonly path: string; readonly name: string; readonly maxTransferBytes: number | undefined }
-  | { readonly kind: 'spidev'; readonly path: string; readonly name: string; readonly bus: number; readonly maxTransferBytes: number | undefined }
-  | { readonly kind: 'serprog'; readonly path: string; readonly name: string; readonly port: string; readonly baudRate: number; readonly maxTransferBytes: number | undefined };
-
-export type I2cControllerInfo =
-  | { readonly kind: 'mock'; readonly path: string; readonly name: string; readonly maxTransferBytes: number | undefined }
-  | { readonly kind: 'i2c-dev'; readonly path: string; readonly name: string; readonly bus: number; readonly devPath: string; readonly clockHz: number | undefined };
-
-export function isSpiController(node: DtNode): boolean {
-  return compatibles(node).some((c) => c === 'hilbridge,mock-spi' || c === 'brcm,bcm2835-spi' || c === 'hilbridge,serprog');
+/** What every bus controller node says about itself, whatever its backend. */
+export interface ControllerInfo {
+  readonly path: string;
+  /** Label (e.g. "spi0"), else the node path. */
+  readonly name: string;
+  /** `max-transfer-bytes`: a limit the board imposes below the backend's own. */
+  readonly maxTransferBytes: number | undefined;
 }
 
-export function isI2cController(node: DtNode): boolean {
-  return compatibles(node).some((c) => c === 'hilbridge,mock-i2c' || c === 'brcm,bcm2835-i2c');
+export function controllerInfo(node: DtNode): ControllerInfo {
+  return { path: nodePath(node), name: nodeName(node), maxTransferBytes: propU32(node, 'max-transfer-bytes') };
 }
 
-export function spiControllerInfo(node: DtNode, bindings: Bindings = builtinBindings()): SpiControllerInfo {
-  const c = compatibles(node);
-  const base = { path: nodePath(node), name: nodeName(node), maxTransferBytes: propU32(node, 'max-transfer-bytes') };
-  if (c.includes('hilbridge,mock-spi')) return { kind: 'mock', ...base };
-  if (c.includes('brcm,bcm2835-spi')) return { kind: 'spidev', ...base, bus: requireU32(node, 'hilbridge,spidev-bus') };
-  if (c.includes('hilbridge,serprog')) {
-    const port = propString(node, 'port');
-    if (!port) throw bad(node, 'port', 'is required: the serial device of the programmer, e.g. "/dev/ttyACM0"');
-    return { kind: 'serprog', ...base, port, baudRate: u32Or(node, 'baud-rate', bindings, 'hilbridge,serprog', 115200) };
-  }
-  throw bad(node, 'compatible', `names no SPI controller hilbridge knows (${c.join(', ') || 'none'}); expected hilbridge,mock-spi, brcm,bcm2835-spi or hilbridge,serprog`);
+/** A `brcm,bcm2835-spi` controller driven through Linux spidev: the B of /dev/spidevB.C. */
+export function spidevBus(node: DtNode): number {
+  return requireU32(node, 'hilbridge,spidev-bus');
 }
 
-export function i2cControllerInfo(node: DtNode): I2cControllerInfo {
-  const c = compatibles(node);
-  const base = { path: nodePath(node), name: nodeName(node) };
-  if (c.includes('hilbridge,mock-i2c')) return { kind: 'mock', ...base, maxTransferBytes: propU32(node, 'max-transfer-bytes') };
-  if (c.includes('brcm,bcm2835-i2c')) {
-    const bus = requireU32(node, 'hilbridge,i2c-bus');
-    return { kind: 'i2c-dev', ...base, bus, devPath: `/dev/i2c-${bus}`, clockHz: propU32(node, 'clock-frequency') };
-  }
-  throw bad(node, 'compatible', `names no I2C controller hilbridge knows (${c.join(', ') || 'none'}); expected hilbridge,mock-i2c or brcm,bcm2835-i2c`);
+/** A `brcm,bcm2835-i2c` controller driven through Linux i2c-dev: the N of /dev/i2c-N, and its clock. */
+export function i2cDevBus(node: DtNode): { bus: number; devPath: string; clockHz: number | undefined } {
+  const bus = requireU32(node, 'hilbridge,i2c-bus');
+  return { bus, devPath: `/dev/i2c-${bus}`, clockHz: propU32(node, 'clock-frequency') };
+}
+
+/** A `hilbridge,serprog` programmer: its serial port and baud rate. */
+export function serprogSettings(node: DtNode, bindings: Bindings = builtinBindings()): { port: string; baudRate: number } {
+  const port = propString(node, 'port');
+  if (!port) throw bad(node, 'port', 'is required: the serial device of the programmer, e.g. "/dev/ttyACM0"');
+  return { port, baudRate: u32Or(node, 'baud-rate', bindings, 'hilbridge,serprog', 115200) };
+}
+
+/** Bus clock of an I2C controller node (`clock-frequency`), if given. */
+export function busClockHz(node: DtNode): number | undefined {
+  return propU32(node, 'clock-frequency');
+}
+
+/** A `*-gpios` property decoded: the controller node, the line on it, and whether it is active low. */
+export interface GpioSpec {
+  readonly controller: DtNode;
+  readonly line: number;
+  readonly activeLow: boolean;
+}
+
+/** Decodes one specifier of `prop` (e.g. "wp-gpios") as <&controller line flags>; undefined when absent. */
+export function gpioSpec(tree: DtTree, node: DtNode, prop: string): GpioSpec | undefined {
+  const cells = propCells(node, prop);
+  if (!cells) return undefined;
+  const [phandle, line, flags = 0] = cells;
+  if (phandle === undefined || line === undefined) throw bad(node, prop, 'must be <&controller line flags>');
+  const controller = findByPhandle(tree, phandle);
+  if (!controller) throw bad(node, prop, `refers to phandle ${phandle}, which no node has`);
+  if (!controller.props.has('gpio-controller')) throw bad(node, prop, `refers to ${nodePath(controller)}, which is not a gpio-controller`);
+  return { controller, line, activeLow: (flags & 1) === 1 };
 }
 
 /** The chip select of an SPI device node (its reg). */
@@ -148,22 +163,6 @@ export function chipSelect(node: DtNode): number {
   const reg = propCells(node, 'reg');
   if (!reg || reg.length < 1) throw bad(node, 'reg', 'is required: the chip select number');
   return reg[0]!;
-}
-
-/** /dev/spidevB.C for a device on a spidev-backed controller. */
-export function spidevPath(controller: SpiControllerInfo, cs: number): string | undefined {
-  return controller.kind === 'spidev' ? `/dev/spidev${controller.bus}.${cs}` : undefined;
-}
-
-export interface UserThreadInfo {
-  readonly name: string;
-  readonly path: string;
-  readonly program: string;
-  readonly grants: DtNode[];
-  readonly serves: DtNode[];
-  readonly partitions: DtNode[];
-  readonly restart: 'never' | 'backoff';
-  readonly maxRestarts: number | undefined;
 }
 
 function phandleList(tree: DtTree, node: DtNode, prop: string): DtNode[] {
@@ -174,24 +173,48 @@ function phandleList(tree: DtTree, node: DtNode, prop: string): DtNode[] {
   });
 }
 
-/** Every hilbridge,user-thread node under a hilbridge,threads node, decoded. */
-export function userThreads(tree: DtTree): UserThreadInfo[] {
-  const out: UserThreadInfo[] = [];
-  for (const holder of tree.root.children.filter((n) => compatibles(n).includes('hilbridge,threads'))) {
-    for (const t of holder.children.filter((n) => compatibles(n).includes('hilbridge,user-thread'))) {
+/** A node is live only if it and every ancestor are enabled. */
+export function enabledPath(node: DtNode): boolean {
+  for (let n: DtNode | undefined = node; n; n = n.parent) if (!isEnabled(n)) return false;
+  return true;
+}
+
+/**
+ * Every enabled hilbridge,user-thread node under a hilbridge,threads node, as the kernel's spawn
+ * request. Disabled targets are left out of the grants. A DTB compiled without symbols has no
+ * labels: a thread is then named by its node's own name.
+ */
+export function userThreads(tree: DtTree): ThreadSpec[] {
+  const out: ThreadSpec[] = [];
+  for (const holder of tree.root.children.filter((n) => compatibles(n).includes('hilbridge,threads') && enabledPath(n))) {
+    const heapMb = propU32(holder, 'max-heap-mb');
+    const bufferMb = propU32(holder, 'max-buffer-mb');
+    for (const t of holder.children.filter((n) => compatibles(n).includes('hilbridge,user-thread') && isEnabled(n))) {
       const program = propString(t, 'program');
       if (!program) throw bad(t, 'program', 'is required: the user program to run');
       const restart = propString(t, 'restart') ?? 'never';
       if (restart !== 'never' && restart !== 'backoff') throw bad(t, 'restart', `is "${restart}"; it must be "never" or "backoff"`);
+      const transport = propString(t, 'transport') ?? 'sync';
+      if (transport !== 'sync' && transport !== 'port') throw bad(t, 'transport', `is "${transport}"; it must be "sync" or "port"`);
+      const start = propString(t, 'start');
+      if (start !== undefined && start !== 'boot' && start !== 'on-demand') throw bad(t, 'start', `is "${start}"; it must be "boot" or "on-demand"`);
+      const names = (prop: string): string[] => phandleList(tree, t, prop).filter(enabledPath).map(nodeName);
+      const serves = names('hilbridge,serves');
+      const label = nodeName(t);
       out.push({
-        name: nodeName(t),
-        path: nodePath(t),
+        name: label.startsWith('/') ? t.name : label,
         program,
-        grants: phandleList(tree, t, 'hilbridge,grants'),
-        serves: phandleList(tree, t, 'hilbridge,serves'),
-        partitions: phandleList(tree, t, 'hilbridge,partitions'),
-        restart,
-        maxRestarts: propU32(t, 'max-restarts'),
+        grants: names('hilbridge,grants'),
+        calls: names('hilbridge,calls'),
+        serves,
+        partitions: phandleList(tree, t, 'hilbridge,partitions').map(nodeName),
+        restart:
+          restart === 'backoff'
+            ? { maxRestarts: propU32(t, 'max-restarts') ?? 5, backoffMs: propU32(t, 'backoff-ms') ?? 100, maxBackoffMs: 5000, minRunMs: propU32(t, 'min-run-ms') }
+            : 'never',
+        transport,
+        start: start ?? (serves.length > 0 ? 'on-demand' : 'boot'),
+        limits: { heapMb: propU32(t, 'max-heap-mb') ?? heapMb, bufferMb: propU32(t, 'max-buffer-mb') ?? bufferMb },
       });
     }
   }

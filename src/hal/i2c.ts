@@ -8,14 +8,10 @@
  * a dummy write of the word address, then a separate read: the chip's address pointer persists).
  * A message the target does not acknowledge fails the transfer with `EREMOTEIO`.
  */
+import type { I2cMessage } from '../abi/i2c';
+import type { PartPins } from './gpio';
 
-export interface I2cMessage {
-  /** 7-bit address. */
-  readonly addr: number;
-  readonly read: boolean;
-  /** Written bytes for a write; filled with received bytes for a read. */
-  readonly buf: Uint8Array;
-}
+export type { I2cMessage };
 
 export interface I2cController {
   readonly name: string;
@@ -24,5 +20,7 @@ export interface I2cController {
   /** True when messages after the first are joined by a repeated START. */
   readonly repeatedStart: boolean;
   transfer(msgs: readonly I2cMessage[]): Promise<void>;
+  /** Simulated buses only: the control pins of the part answering on an address. */
+  pins?(address: number): PartPins | undefined;
   close(): Promise<void>;
 }

@@ -6,11 +6,12 @@
  * (spidev's SPI_IOC_MESSAGE semantics, including `csChange`). Locking between threads is the
  * kernel's job, not the backend's: a backend sees one transaction at a time.
  */
-import type { SpiXfer } from '../abi/spi';
+import type { SpiTransfer } from '../abi/spi';
+import type { PartPins } from './gpio';
+
+export type { SpiTransfer };
 
 export type SpiMode = 0 | 1 | 2 | 3;
-
-export type SpiTransfer = SpiXfer;
 
 export interface SpiDeviceOptions {
   readonly chipSelect: number;
@@ -31,5 +32,7 @@ export interface SpiController {
   /** A name for logs and errors, e.g. "/dev/spidev0" or "mock-spi@0". */
   readonly name: string;
   openDevice(opts: SpiDeviceOptions): Promise<SpiDevice>;
+  /** Simulated buses only: the control pins of the part on a chip select. */
+  pins?(chipSelect: number): PartPins | undefined;
   close(): Promise<void>;
 }

@@ -1,51 +1,68 @@
 /**
- * The library API: `boot()` a board and use its EEPROMs as typed async objects.
+ * The library API: `boot()` a board, then use its EEPROMs as typed async objects and look at the
+ * board, its threads and its counters.
  *
  * Runs in the kernel's process. `openEeprom(name)` does not touch the bus itself: it talks to the
  * user-mode driver thread that serves the device, over the kernel's IPC, so every byte still goes
- * through the permission-checked syscall layer.
+ * through the permission-checked syscall layer. One booted instance may serve many callers at
+ * once; nothing here assumes one process per command.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TransportKind } from '../abi/boot-info';
-import { type ErrnoCode, HilError } from '../abi/errno';
+import { HilError } from '../abi/errno';
+import { makeDispatcher, replyError } from '../abi/ipc-interface';
+import { EEPROM_IFACE } from '../abi/eeprom-iface';
+import { LEASE_READ, LEASE_WRITE } from '../abi/lease';
 import { loadTree } from '../devicetree';
 import type { Clock } from '../hal/clock';
-import { type DeviceInfo, Kernel, type ThreadInfo } from '../kernel/kernel';
+import { kernelDriverEnv } from '../kernel/inkernel';
+import { type BusInfo, type DeviceInfo, Kernel, type KernelEvent, type ThreadInfo } from '../kernel/kernel';
+import type { LogLevel } from '../kernel/console';
 import { packageRoot } from '../kernel/paths';
-import { replyError } from '../user/ipc';
-import { EepromClient } from '../userdrivers/eeprom-service';
-
-/**
- * The caller's configuration is wrong (a board file that does not exist, an image for a device
- * the board lacks): nothing was touched. The CLI reports it as a usage error.
- */
-export class ConfigError extends HilError {
-  constructor(code: ErrnoCode, message: string) {
-    super(code, message);
-    this.name = 'ConfigError';
-  }
-}
+import { eepromService, openDriver } from '../userdrivers/eeprom-server';
+import type { Eeprom } from '../userdrivers/eeprom';
+import { EepromHandle } from './eeprom';
+import { ArgumentError, ConfigError } from './errors';
 
 export interface BootConfig {
   /** Board file (.dts or .dtb); default: the embedded mock board, dts/mock.dts. */
   readonly board?: string | undefined;
-  /** Device name → image file backing that mock device (`--image NAME=FILE`). */
+  /** Device name → image file backing that simulated device (`--image NAME=FILE`). */
   readonly images?: Readonly<Record<string, string>> | undefined;
-  /** Syscall transport of the driver threads (default "sync"). */
+  /** Syscall transport of the driver threads (default: as the board says, else "sync"). */
   readonly transport?: TransportKind | undefined;
   readonly clock?: Clock | undefined;
   /** Serial port of a serprog programmer, overriding the board's `port` (`--port`). */
   readonly serialPort?: string | undefined;
   /** Extra include directories for the board's #include lines. */
   readonly includeDirs?: readonly string[] | undefined;
+  /** Start the threads the board declares (default true; they start on first use where the board says so). */
+  readonly startThreads?: boolean | undefined;
 }
 
 export interface BoardInfo {
   readonly board: string;
   readonly model: string;
-  readonly buses: readonly { name: string; path: string; backend: string }[];
+  readonly buses: readonly BusInfo[];
   readonly devices: readonly DeviceInfo[];
+  /** Things the board asks for that hilbridge cannot do. */
+  readonly warnings: readonly string[];
+}
+
+export interface Stats {
+  readonly syscalls: number;
+  readonly denials: number;
+  readonly faults: number;
+  readonly bySyscall: Readonly<Record<string, number>>;
+  /** Data bytes the kernel copied between memories (IPC messages and replies, mem_copy). */
+  readonly bytesCopied: number;
+}
+
+/** hilbridge's version, from its package.json. */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: unknown };
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
 }
 
 /** The embedded default board. */
@@ -55,6 +72,7 @@ export function defaultBoard(): string {
 
 export class Hilbridge {
   private constructor(
+    /** The kernel, for programs that spawn user threads of their own. */
     readonly kernel: Kernel,
     readonly board: string,
   ) {}
@@ -67,44 +85,106 @@ export class Hilbridge {
     const kernel = await Kernel.boot({
       tree,
       images,
-      transport: cfg.transport ?? 'sync',
       serialPort: cfg.serialPort,
+      ...(cfg.transport ? { transport: cfg.transport } : {}),
       ...(cfg.clock ? { clock: cfg.clock } : {}),
+      ...(cfg.startThreads === false ? { startThreads: false } : {}),
     });
-    const known = new Set(kernel.devices().map((d) => d.name));
-    const unknown = [...images.keys()].filter((n) => !known.has(n));
-    if (unknown.length) {
+    try {
+      for (const name of images.keys()) {
+        let dev: DeviceInfo;
+        try {
+          dev = kernel.device(name);
+        } catch {
+          throw new ConfigError('ENOENT', `--image names ${name}, but the board has no such device (devices: ${kernel.devices().map((d) => d.name).join(', ')})`);
+        }
+        if (!dev.simulated) {
+          throw new ConfigError('EINVAL', `--image backs simulated parts only; ${dev.name} is on ${dev.bus} via ${dev.backend} (a real chip): use dump/write with a file instead`);
+        }
+      }
+    } catch (e) {
       await kernel.shutdown();
-      throw new ConfigError('ENOENT', `--image names ${unknown.join(', ')}, but the board has no such device (devices: ${[...known].join(', ')})`);
-    }
-    const real = kernel.devices().filter((d) => images.has(d.name) && !d.bus.startsWith('mock-'));
-    if (real.length) {
-      await kernel.shutdown();
-      throw new ConfigError('EINVAL', `--image backs simulated parts only; ${real.map((d) => `${d.name} is on ${d.bus}`).join(', ')} (a real chip): use dump/write with a file instead`);
+      throw e;
     }
     return new Hilbridge(kernel, board);
   }
 
   info(): BoardInfo {
-    return { board: this.board, model: this.kernel.model, buses: this.kernel.buses, devices: this.kernel.devices() };
+    return { board: this.board, model: this.kernel.model, buses: this.kernel.buses(), devices: this.kernel.devices(), warnings: this.kernel.warnings };
+  }
+
+  /**
+   * A device by devicetree label or path. An unknown name is an ArgumentError listing the
+   * devices; a device on a bus that could not be opened fails with that bus's error.
+   */
+  device(name: string): DeviceInfo {
+    try {
+      return this.kernel.device(name);
+    } catch (e) {
+      const unavailable = this.kernel.unavailable().some((u) => u.devices.includes(name));
+      if (e instanceof HilError && e.code === 'ENOENT' && !unavailable) throw new ArgumentError('ENOENT', e.message);
+      throw e;
+    }
   }
 
   ps(): ThreadInfo[] {
     return this.kernel.ps();
   }
 
+  stats(): Stats {
+    const s = this.kernel.stats;
+    return { syscalls: s.syscalls, denials: s.denials, faults: s.faults, bySyscall: { ...s.bySyscall }, bytesCopied: this.kernel.bytesCopied };
+  }
+
+  events(): readonly KernelEvent[] {
+    return this.kernel.events;
+  }
+
+  /** Console output of user programs (and warnings of their runtime). Returns the unsubscribe function. */
+  onLog(fn: (thread: string, level: LogLevel, text: string) => void): () => void {
+    this.kernel.on('log', fn);
+    return () => this.kernel.off('log', fn);
+  }
+
   /** The EEPROM API of a device, by devicetree label or path, served by its driver thread. */
-  async openEeprom(name: string): Promise<EepromClient> {
-    const dev = this.kernel.devices().find((d) => d.name === name || d.path === name);
-    if (!dev) {
-      throw new HilError('ENOENT', `no device named "${name}" on this board; devices: ${this.kernel.devices().map((d) => d.name).join(', ')}`);
-    }
+  async openEeprom(name: string): Promise<EepromHandle> {
+    const dev = this.device(name);
+    if (!dev.config) throw new HilError('ENODEV', `${dev.name} is not an EEPROM hilbridge can drive`);
     if (!dev.servedBy) throw new HilError('ENODEV', `${dev.name} has no driver thread; declare one in the board's threads node`);
-    return EepromClient.open(dev.name, async (msg) => {
-      const r = await this.kernel.call(dev.name, msg);
+    return EepromHandle.open(dev.name, async (msg, leases) => {
+      const r = await this.kernel.call(dev.name, msg, leases.map((l) => ({ bytes: l.buf, access: l.access })));
       if (r.status < 0) throw replyError(r.status, r.reply);
       return r.reply;
     });
+  }
+
+  /**
+   * The EEPROM driver of a device running inside the kernel (no syscalls): the in-kernel
+   * placement the benchmark compares with user mode, and what the hardware checks drive.
+   */
+  inKernelDriver(name: string): Eeprom {
+    const dev = this.kernel.device(name);
+    if (!dev.config) throw new HilError('ENODEV', `${dev.name} is not an EEPROM hilbridge can drive`);
+    return openDriver(dev.config, this.kernel.deviceApi(dev.name), kernelDriverEnv());
+  }
+
+  /**
+   * Serves a device's EEPROM endpoint with the in-kernel driver instead of a driver thread (Zephyr's
+   * placement: user callers make one EEPROM-level call per operation). The device must have no
+   * driver thread serving it (boot with `startThreads: false`, or a board without one).
+   */
+  serveInKernel(name: string): void {
+    const dev = this.kernel.device(name);
+    if (!dev.config) throw new HilError('ENODEV', `${dev.name} is not an EEPROM hilbridge can drive`);
+    const env = kernelDriverEnv();
+    const drv = openDriver(dev.config, this.kernel.deviceApi(dev.name), env);
+    const dispatch = makeDispatcher(EEPROM_IFACE, eepromService<KernelServerLease>(drv, dev.config, env, (l) => l.bytes));
+    this.kernel.serveInKernel(dev.name, (msg, leases) =>
+      dispatch(
+        msg,
+        leases.map((l) => ({ bytes: l.bytes, length: l.bytes.length, readable: (l.flags & LEASE_READ) !== 0, writable: (l.flags & LEASE_WRITE) !== 0 })),
+      ),
+    );
   }
 
   async shutdown(): Promise<void> {
@@ -112,6 +192,16 @@ export class Hilbridge {
   }
 }
 
+/** A lease as the in-kernel server sees it: the caller's memory itself. */
+interface KernelServerLease {
+  readonly bytes: Uint8Array;
+  readonly length: number;
+  readonly readable: boolean;
+  readonly writable: boolean;
+}
+
 export function boot(cfg: BootConfig = {}): Promise<Hilbridge> {
   return Hilbridge.boot(cfg);
 }
+
+export { ConfigError };

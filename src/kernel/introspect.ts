@@ -18,8 +18,14 @@ export interface ThreadInfo {
   readonly grants: readonly string[];
   readonly partitions: readonly string[];
   readonly serves: readonly string[];
-  readonly counters: { syscalls: number; denials: number; faults: number; restarts: number; busBytes: number };
+  /** Runs inside a SES Compartment (false only for trusted benchmark and test code). */
+  readonly confined: boolean;
+  /** What happens after a fault. */
+  readonly restartPolicy: string;
+  readonly counters: { syscalls: number; denials: number; faults: number; restarts: number; busBytes: number; dropped: number };
   readonly bySyscall: Readonly<Record<string, number>>;
+  /** Worker start to the program's first instruction, in ms (of the last start). */
+  readonly readyMs?: number | undefined;
   readonly lastFault?: { syscall: string; code: string; reason: string } | undefined;
 }
 
@@ -56,7 +62,7 @@ export function threadInfo(objects: ObjectTable, t: UserThread): ThreadInfo {
       return o ? `${o.type}:${o.name}` : `#${h}`;
     });
   const last = t.faults[t.faults.length - 1];
-  const { syscalls, denials, faults, restarts, busBytes } = t.counters;
+  const { syscalls, denials, faults, restarts, busBytes, dropped } = t.counters;
   return {
     name: t.name,
     handle: t.handle,
@@ -66,8 +72,11 @@ export function threadInfo(objects: ObjectTable, t: UserThread): ThreadInfo {
     grants: names(t.grants),
     partitions: names(t.domain),
     serves: names(t.spec.serves),
-    counters: { syscalls, denials, faults, restarts, busBytes },
+    confined: t.spec.confined,
+    restartPolicy: t.policy.describe,
+    counters: { syscalls, denials, faults, restarts, busBytes, dropped },
     bySyscall: { ...t.counters.bySyscall },
+    readyMs: t.readyMs,
     lastFault: last ? { syscall: last.syscall, code: last.code, reason: last.reason } : undefined,
   };
 }

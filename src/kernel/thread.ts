@@ -1,17 +1,21 @@
 /**
- * Kernel-side record of a user thread: its worker, memory domain, grants, counters and state.
- *
- * The worker sees only the handles listed in its boot info; everything here stays in the kernel.
+ * Kernel-side record of a user thread: its resolved spec (handles, not names), worker, memory
+ * domain, grants, counters, state and fault history. The worker sees only the handles listed in
+ * its boot info; everything here stays in the kernel.
  */
 import type { Worker } from 'node:worker_threads';
-import type { ResourceLimits } from 'node:worker_threads';
 import type { TransportKind } from '../abi/boot-info';
-import type { KObjectBase } from './objects';
+import type { RestartSpec } from '../abi/thread-spec';
 import type { PartitionObject } from './kobjects';
+import type { KObjectBase } from './objects';
+import type { FaultPolicy } from './supervisor';
 
-export type RestartPolicy = 'never' | { readonly maxRestarts: number; readonly backoffMs: number; readonly maxBackoffMs?: number };
-
-export type ThreadState = 'starting' | 'running' | 'exited' | 'faulted' | 'restarting' | 'stopped';
+/**
+ * dormant: declared, waiting for the first call to an endpoint it serves; starting, running;
+ * then exited (main returned), faulted (stopped for a fault, no restart), restarting (waiting out
+ * its backoff) or stopped (by shutdown).
+ */
+export type ThreadState = 'dormant' | 'starting' | 'running' | 'exited' | 'faulted' | 'restarting' | 'stopped';
 
 export interface ThreadCounters {
   syscalls: number;
@@ -20,6 +24,8 @@ export interface ThreadCounters {
   restarts: number;
   /** Bytes moved on buses on this thread's behalf. */
   busBytes: number;
+  /** report/log messages refused by the rate limit. */
+  dropped: number;
   bySyscall: Record<string, number>;
 }
 
@@ -30,39 +36,53 @@ export interface FaultRecord {
   readonly reason: string;
 }
 
-export interface ThreadSpec {
+/** A spawn request with every name resolved to a handle and every default applied. */
+export interface ResolvedThread {
   readonly name: string;
+  /** Absolute path of the program file. */
   readonly program: string;
   readonly grants: readonly number[];
   readonly partitions: readonly number[];
   readonly serves: readonly number[];
-  readonly restart: RestartPolicy;
+  readonly restart: RestartSpec;
   readonly transport: TransportKind;
   /** Polling window of the synchronous transport, both sides, in microseconds. */
   readonly spinUs: number;
   readonly privateBytes: number;
-  readonly resourceLimits?: ResourceLimits | undefined;
+  readonly heapMb: number;
+  readonly bufferMb: number;
+  readonly start: 'boot' | 'on-demand';
+  readonly confined: boolean;
   readonly args?: unknown;
 }
 
 export class UserThread implements KObjectBase {
   readonly type = 'thread' as const;
   handle = 0;
-  state: ThreadState = 'starting';
+  state: ThreadState = 'dormant';
   worker: Worker | undefined;
   page: SharedArrayBuffer;
   /** Incremented at each (re)start: replies meant for an older incarnation are dropped. */
   incarnation = 0;
   readonly grants: Set<number>;
   readonly domain: Set<number>;
-  readonly counters: ThreadCounters = { syscalls: 0, denials: 0, faults: 0, restarts: 0, busBytes: 0, bySyscall: {} };
+  readonly counters: ThreadCounters = { syscalls: 0, denials: 0, faults: 0, restarts: 0, busBytes: 0, dropped: 0, bySyscall: {} };
   readonly faults: FaultRecord[] = [];
   exitCode: number | undefined;
   startedAt = 0;
+  /** Quick failures in a row, as the fault policy counts them. */
+  streak = 0;
+  /** Syscalls of this thread being served right now (the memory watchdog's "not blocked in the kernel"). */
+  inSyscall = 0;
+  /** Last heartbeat value read from the page, and when (kernel clock, ms) it last changed. */
+  heartbeat = { value: -1, changedAt: 0 };
+  /** Worker start to the program's first instruction, in ms (benchmarks). */
+  readyMs: number | undefined;
 
   constructor(
-    readonly spec: ThreadSpec,
+    readonly spec: ResolvedThread,
     readonly privatePartition: PartitionObject,
+    readonly policy: FaultPolicy,
     page: SharedArrayBuffer,
   ) {
     this.page = page;

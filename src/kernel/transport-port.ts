@@ -6,7 +6,8 @@
  * both yield identical results and errors.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { Dispatch } from './transport-sync';
+import { MAX_WIRE_SLOTS } from '../abi/syscalls';
+import type { Dispatch } from './dispatch';
 
 export interface PortServer {
   stop(): void;
@@ -16,7 +17,7 @@ export function servePort(port: MessagePort, dispatch: Dispatch, malformed: (why
   let stopped = false;
   port.on('message', (m: unknown) => {
     if (stopped) return;
-    if (!Array.isArray(m) || m.length < 2 || !m.every((x) => typeof x === 'number')) {
+    if (!Array.isArray(m) || m.length < 2 || m.length > 2 + MAX_WIRE_SLOTS || !m.every((x) => typeof x === 'number')) {
       malformed('syscall message is not an array of numbers');
       return;
     }

@@ -7,9 +7,7 @@
  */
 import { CTL_STATE, PAGE_STATE, pageViews, SLOT_ARGS, SLOT_R0, SLOT_R1 } from '../abi/page';
 import { MAX_WIRE_SLOTS } from '../abi/syscalls';
-import type { SyscallResult } from './context';
-
-export type Dispatch = (slots: readonly number[]) => Promise<SyscallResult | null>;
+import type { Dispatch } from './dispatch';
 
 export interface SyncServer {
   stop(): void;

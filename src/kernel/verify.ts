@@ -3,13 +3,15 @@
  *
  * Two passes, so that a malformed call is always a fault even if it also lacks a grant:
  * 1. shape: every slot is an integer in range, every handle names a live object of the right
- *    type, every buffer lies inside a partition of the caller's memory domain (else `Oops`);
+ *    type, every buffer lies inside memory the caller may use (a partition of its domain, or a
+ *    lease lent to it with the right access) (else `Oops`);
  * 2. permission: the caller holds a grant on every object argument (else `Denied`, i.e. EPERM).
  * Handlers receive typed, resolved arguments and never see raw slots.
  */
-import type { ErrnoCode } from '../abi/errno';
+import { type ErrnoCode, HilError } from '../abi/errno';
+import { LEASE_READ, LEASE_WRITE } from '../abi/lease';
 import type { ArgDecl, ObjectType, SyscallDecl, SyscallName, SYSCALLS } from '../abi/syscalls';
-import type { EndpointObject, GpioObject, I2cDeviceObject, PartitionObject, SpiDeviceObject } from './kobjects';
+import type { EndpointObject, GpioObject, I2cDeviceObject, LeaseObject, PartitionObject, SpiDeviceObject } from './kobjects';
 import type { KObjectBase, ObjectTable } from './objects';
 import type { UserThread } from './thread';
 
@@ -54,9 +56,16 @@ export function checkInt(v: number, min: number, max: number, what: string): num
   return v;
 }
 
+/** What the kernel will do with a window: read it (an `in` argument, a tx buffer) or write it. */
+export type Access = 'read' | 'write';
+
+const EMPTY = new Uint8Array(0);
+
 /**
- * Resolves a (partition, offset, length) window of the caller's memory domain to a view
- * (K_SYSCALL_MEMORY_READ/WRITE). A zero-length window needs no partition.
+ * Resolves a (handle, offset, length) window to a view (K_SYSCALL_MEMORY_READ/WRITE): the handle
+ * is a partition of the caller's memory domain, or a lease lent to the caller that allows
+ * `access`. A zero-length window needs no handle. A lease whose lender died is ECONNRESET, an
+ * error rather than a fault: the server did nothing wrong.
  */
 export function resolveWindow(
   objects: ObjectTable,
@@ -66,18 +75,28 @@ export function resolveWindow(
   len: number,
   maxLen: number,
   what: string,
+  access: Access,
 ): Uint8Array {
   checkInt(len, 0, maxLen, `${what} length`);
   checkInt(off, 0, 0x7fffffff, `${what} offset`);
-  checkInt(part, 0, 0x7fffffff, `${what} partition`);
-  if (len === 0 && part === 0) return new Uint8Array(0);
-  const p = objects.get(part);
-  if (!p || p.type !== 'partition' || !t.domain.has(part)) {
-    throw new Oops('EFAULT', `${what}: partition handle ${part} is not in ${t.name}'s memory domain`);
+  checkInt(part, 0, 0x7fffffff, `${what} handle`);
+  if (len === 0 && part === 0) return EMPTY;
+  const o = objects.get(part);
+  let bytes: Uint8Array;
+  if (o?.type === 'partition' && t.domain.has(part)) {
+    bytes = (o as PartitionObject).bytes;
+  } else if (o?.type === 'lease' && (o as LeaseObject).borrower === t) {
+    const l = o as LeaseObject;
+    if ((l.flags & (access === 'read' ? LEASE_READ : LEASE_WRITE)) === 0) {
+      throw new Oops('EFAULT', `${what}: lease ${o.name} was not lent for ${access === 'read' ? 'reading' : 'writing'}`);
+    }
+    if (l.revoked) throw new HilError('ECONNRESET', `${what}: the thread that lent ${o.name} is gone`);
+    bytes = l.bytes;
+  } else {
+    throw new Oops('EFAULT', `${what}: handle ${part} is neither a partition in ${t.name}'s memory domain nor a lease lent to it`);
   }
-  const bytes = (p as PartitionObject).bytes;
   if (off + len > bytes.length) {
-    throw new Oops('EFAULT', `${what}: [${off}, ${off + len}) runs past the end of partition ${p.name} (${bytes.length} bytes)`);
+    throw new Oops('EFAULT', `${what}: [${off}, ${off + len}) runs past the end of ${o.name} (${bytes.length} bytes)`);
   }
   return bytes.subarray(off, off + len);
 }
@@ -108,7 +127,7 @@ export function verifyArgs<N extends SyscallName>(
       const part = slots[i++]!;
       const off = slots[i++]!;
       const len = slots[i++]!;
-      out.push(resolveWindow(objects, t, part, off, len, a.maxLen, what));
+      out.push(resolveWindow(objects, t, part, off, len, a.maxLen, what, a.dir === 'in' ? 'read' : 'write'));
     }
   }
   for (const [a, o] of needGrant) {

@@ -1,36 +1,23 @@
 /**
- * Entry point of every user thread: builds the runtime from the boot info the kernel passed,
- * loads the program and runs its `main(rt)`. The thread ends when main resolves; an exception
- * escaping main ends it as a fault (the kernel's supervisor decides about a restart).
+ * Entry point of every user thread: the trusted first instructions of the worker. For a
+ * confined thread the very first thing is SES: the library is loaded and `lockdown()` freezes
+ * the shared intrinsics before any other module of the thread runs; then worker-main.ts builds
+ * the runtime and loads the program (inside a Compartment, or with all of Node for the trusted,
+ * unconfined benchmark and test programs).
  */
-import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import type { BootInfo, ObjectGrant } from '../abi/boot-info';
-import { ABI_VERSION } from '../abi/boot-info';
-import { setRuntime, UserRuntime } from './runtime';
+import { workerData } from 'node:worker_threads';
+import type { Script } from 'node:vm';
+import type { WorkerStart } from './worker-main';
 
-interface Program {
-  main?: (rt: UserRuntime) => unknown;
-  default?: ((rt: UserRuntime) => unknown) | { main?: (rt: UserRuntime) => unknown };
+const started = performance.now();
+const start = workerData as WorkerStart;
+let sesScript: Script | undefined;
+if (start.boot.confined) {
+  // Loaded only now, and only here: nothing else of the thread has run yet.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ses = require('./sandbox/ses') as typeof import('./sandbox/ses');
+  sesScript = ses.loadSes(start.sesCache);
+  ses.lockdownWorker();
 }
-
-const { boot, port } = workerData as { boot: BootInfo; port?: MessagePort };
-if (boot.abi !== ABI_VERSION) throw new Error(`ABI mismatch: kernel ${boot.abi}, user library ${ABI_VERSION}`);
-const rt = new UserRuntime(boot, port);
-setRuntime(rt);
-parentPort?.on('message', (m: { kind?: string; object?: ObjectGrant }) => {
-  if (m.kind === 'grant' && m.object) rt.objects.push(m.object);
-});
-
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const mod = require(boot.program) as Program;
-const main = mod.main ?? (typeof mod.default === 'function' ? mod.default : mod.default?.main);
-if (typeof main !== 'function') throw new Error(`${boot.program} exports no main(rt) function`);
-Promise.resolve(main(rt)).then(
-  () => process.exit(0),
-  (e: unknown) => {
-    // Rethrown outside the promise chain so that the worker reports it as an uncaught error.
-    setImmediate(() => {
-      throw e;
-    });
-  },
-);
+(require('./worker-main') as typeof import('./worker-main')).run(start, sesScript, started);

@@ -1,41 +1,41 @@
 /**
  * The interfaces a driver is written against, whichever side of the privilege boundary it runs.
  *
- * In a user thread they are implemented by syscall stubs (`UserSpiDevice`, `UserI2cDevice`),
- * inside the kernel by direct adapters over the HAL (kernel/inkernel.ts). A driver that uses only
- * these runs unchanged in both places, which is what the user-mode-versus-in-kernel benchmark
- * compares.
+ * In a user thread they are implemented by syscall stubs (user/spi.ts, user/i2c.ts), inside the
+ * kernel by one direct adapter over the HAL (kernel/inkernel.ts). A driver that uses only these
+ * runs unchanged in both places, which is what the user-mode-versus-in-kernel benchmark compares.
+ *
+ * Buffers are `BusBuffer`s: a driver's own bytes, or a window of a buffer a client lent it for
+ * the call it is serving (a lease), which the bus fills or empties without the driver copying.
  */
-import type { SpiXfer } from '../abi/spi';
+import type { I2cMessage } from '../abi/i2c';
+import type { BusBuffer } from '../abi/lease';
+import type { SpiTransfer } from '../abi/spi';
 
-/** One SPI transfer as a driver describes it (the same shape as the HAL's `SpiTransfer`). */
-export type SpiOp = SpiXfer;
+export type { BusBuffer, LeaseWindow } from '../abi/lease';
+export type { SpiTransfer } from '../abi/spi';
+export type { I2cMessage } from '../abi/i2c';
 
 export interface SpiDeviceApi {
   /** Most bytes one transaction may move. */
   readonly maxTransferBytes: number;
-  /** Runs the transfers with chip select held; rx buffers are filled in place. */
-  transaction(ops: readonly SpiOp[]): Promise<void>;
+  /** One transaction: the transfers run with chip select held; rx buffers are filled in place. */
+  transfer(xfers: readonly SpiTransfer<BusBuffer>[]): Promise<void>;
   /** Holds the bus across several transactions (released by `unlock`, or by the kernel after timeoutMs). */
   lock(timeoutMs: number): Promise<void>;
   unlock(): Promise<void>;
 }
 
-export interface I2cOp {
-  /** 7-bit address; must lie in the range the device's node claims. */
-  readonly addr: number;
-  readonly read: boolean;
-  readonly buf: Uint8Array;
-}
-
 export interface I2cDeviceApi {
+  /** Most bytes in one message. */
   readonly maxTransferBytes: number;
   /** True when messages after the first are joined by a repeated START. */
   readonly repeatedStart: boolean;
-  transfer(ops: readonly I2cOp[]): Promise<void>;
+  /** One transfer; addresses must lie in the range the device's node claims. */
+  transfer(msgs: readonly I2cMessage<BusBuffer>[]): Promise<void>;
 }
 
-/** What a driver needs besides its bus: time and memory. */
+/** What a driver needs besides its bus: time, memory, and bytes of buffers it was lent. */
 export interface DriverEnv {
   /** Milliseconds on a monotonic clock. */
   nowMs(): number;
@@ -45,4 +45,6 @@ export interface DriverEnv {
    * thread's own partition; in the kernel it is plain memory.
    */
   alloc(len: number): Uint8Array;
+  /** Copies min(dst, src) bytes from any bus buffer (a lease window included) into dst. */
+  copy(dst: Uint8Array, src: BusBuffer): Promise<void>;
 }

@@ -15,16 +15,13 @@
  */
 import { HilError } from '../abi/errno';
 import type { At24Config } from '../abi/device-config';
-import { EepromBase } from './eeprom-base';
-import type { DriverEnv, I2cDeviceApi, I2cOp } from '../user/device-api';
-import {
-  checkAborted,
-  checkData,
-  checkRange,
-  type EepromStatus,
-  type ProtectionSettings,
-  type WriteOptions,
-} from './eeprom';
+import { at24AddressSpan } from '../abi/device-config';
+import type { BusBuffer } from '../abi/lease';
+import { EepromBase, type ReadPlan } from './eeprom-base';
+import type { DriverEnv, I2cDeviceApi, I2cMessage } from '../user/device-api';
+import type { EepromStatus, ProtectionSettings } from './eeprom';
+
+type Msg = I2cMessage<BusBuffer>;
 
 export interface At24DriverOptions {
   /** Pause between acknowledge polls while a write cycle runs (default 250 µs). */
@@ -41,7 +38,7 @@ export class At24Eeprom extends EepromBase<At24Config> {
   private readonly probe: Uint8Array;
   private readonly io: Uint8Array;
   private readonly maxReadChunk: number;
-  private readonly maxWriteChunk: number;
+  private readonly maxWriteBytes: number;
   private cycleEstimateUs = 0;
   /** When the last write cycle we started began (ms), or undefined if none can be running. */
   private cycleStartedMs: number | undefined;
@@ -49,10 +46,10 @@ export class At24Eeprom extends EepromBase<At24Config> {
   constructor(
     private readonly i2c: I2cDeviceApi,
     cfg: At24Config,
-    private readonly env: DriverEnv,
+    env: DriverEnv,
     opts: At24DriverOptions = {},
   ) {
-    super(cfg);
+    super(cfg, env);
     validateConfig(cfg);
     this.addrBytes = cfg.addressWidth / 8;
     this.blockSize = 2 ** cfg.addressWidth;
@@ -62,37 +59,36 @@ export class At24Eeprom extends EepromBase<At24Config> {
       throw new HilError('EINVAL', `${cfg.name}: the I2C backend moves at most ${max} bytes per message; an AT24 needs ${this.addrBytes + 1}`);
     }
     this.maxReadChunk = Math.min(max, MAX_CHUNK, cfg.size);
-    this.maxWriteChunk = Math.min(max - this.addrBytes, cfg.pageSize);
+    this.maxWriteBytes = Math.min(max - this.addrBytes, cfg.pageSize);
     this.hdr = env.alloc(this.addrBytes);
     this.probe = env.alloc(1);
-    this.io = env.alloc(Math.max(this.maxReadChunk, this.addrBytes + this.maxWriteChunk));
+    this.io = env.alloc(Math.max(this.maxReadChunk, this.addrBytes + this.maxWriteBytes));
   }
 
-  async write(offset: number, data: Uint8Array, opts: WriteOptions = {}): Promise<void> {
-    checkData(this.name, data);
-    checkRange(this.name, this.cfg.size, offset, data.length);
-    if (data.length === 0) return;
-    if (this.cfg.readOnly) {
-      throw new HilError('EROFS', `${this.name}: the devicetree marks this EEPROM read-only; writes are refused`);
-    }
-    const total = data.length;
-    let done = 0;
-    while (done < total && !opts.signal?.aborted) {
-      const at = offset + done;
-      const n = Math.min(this.cfg.pageSize - (at % this.cfg.pageSize), total - done, this.maxWriteChunk);
-      const len = this.addrBytes + n;
-      this.putWordAddress(this.io, at);
-      this.io.set(data.subarray(done, done + n), this.addrBytes);
-      await this.withAckPolling([{ addr: this.deviceAddress(at), read: false, buf: this.io.subarray(0, len) }]);
-      this.cycleStartedMs = this.env.nowMs();
-      done += n;
-      opts.onProgress?.({ done, total });
-    }
-    if (done > 0) {
-      if (opts.verify ?? true) await this.verify(offset, data.subarray(0, done));
-      else await this.waitReady(offset);
-    }
-    checkAborted(this.name, opts.signal, done, total);
+  readChunk(): number {
+    return this.maxReadChunk;
+  }
+
+  protected maxWriteChunk(): number {
+    return this.maxWriteBytes;
+  }
+
+  protected scratchBuffer(): Uint8Array {
+    return this.io;
+  }
+
+  /** One page (or fragment): word address and data in one message, retried while the chip is busy. */
+  protected async writePage(at: number, bytes: Uint8Array): Promise<void> {
+    const len = this.addrBytes + bytes.length;
+    this.putWordAddress(this.io, at);
+    this.io.set(bytes, this.addrBytes);
+    await this.withAckPolling([{ addr: this.deviceAddress(at), read: false, buf: this.io.subarray(0, len) }]);
+    this.cycleStartedMs = this.env.nowMs();
+  }
+
+  /** Without a verify read to wait for it, the last write cycle is waited for with a dummy write. */
+  protected override async afterWriteUnverified(offset: number): Promise<void> {
+    await this.waitReady(offset);
   }
 
   /** Busy is the one thing an AT24 can tell: a 1-byte current-address read is NACKed in a write cycle. */
@@ -129,7 +125,7 @@ export class At24Eeprom extends EepromBase<At24Config> {
    * Runs a transfer, retrying while the chip NACKs (a write cycle is running). Before the first
    * try it sleeps most of the measured cycle time if a cycle of ours may still be running.
    */
-  private async withAckPolling(ops: readonly I2cOp[]): Promise<void> {
+  private async withAckPolling(ops: readonly Msg[]): Promise<void> {
     const started = this.cycleStartedMs;
     if (started !== undefined && this.cycleEstimateUs > 0) {
       const left = this.cycleEstimateUs * 0.85 - (this.env.nowMs() - started) * 1000;
@@ -165,23 +161,21 @@ export class At24Eeprom extends EepromBase<At24Config> {
     await this.withAckPolling([{ addr: this.deviceAddress(offset), read: false, buf: this.hdr }]);
   }
 
-  protected async readInto(offset: number, length: number, sink: (chunk: Uint8Array, pos: number) => void): Promise<void> {
+  protected async readTo(offset: number, length: number, plan: ReadPlan): Promise<void> {
     let pos = 0;
     while (pos < length) {
       const at = offset + pos;
       const n = Math.min(this.maxReadChunk, length - pos, this.blockSize - (at % this.blockSize));
       const dev = this.deviceAddress(at);
       this.putWordAddress(this.hdr, at);
-      const buf = this.io.subarray(0, n);
       await this.withAckPolling([
         { addr: dev, read: false, buf: this.hdr },
-        { addr: dev, read: true, buf },
+        { addr: dev, read: true, buf: plan.target(pos, n) },
       ]);
-      sink(buf, pos);
+      plan.done?.(pos, n);
       pos += n;
     }
   }
-
 }
 
 function validateConfig(cfg: At24Config): void {
@@ -194,7 +188,7 @@ function validateConfig(cfg: At24Config): void {
     bad(`pagesize ${cfg.pageSize} must be a positive divisor of size ${cfg.size}`);
   }
   if (cfg.pageSize > 2 ** cfg.addressWidth) bad(`pagesize ${cfg.pageSize} exceeds the ${cfg.addressWidth}-bit word address`);
-  const span = Math.ceil(cfg.size / 2 ** cfg.addressWidth);
+  const span = at24AddressSpan(cfg);
   if (span > 8) bad(`size ${cfg.size} needs ${span} device addresses; at most 8 exist`);
   if (!Number.isInteger(cfg.address) || cfg.address < 0x08 || cfg.address + span - 1 > 0x77) {
     bad(`device address 0x${Number(cfg.address).toString(16)} (+${span - 1}) must lie in 0x08..0x77`);

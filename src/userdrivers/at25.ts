@@ -8,23 +8,17 @@
  * transmit-only or receive-only, so half-duplex backends (serprog) can run it.
  *
  * Transfer buffers come from `env.alloc` once, at construction: in a user thread they lie in the
- * thread's partition and the kernel moves bytes without copying.
+ * thread's partition and the kernel moves bytes without copying. Reads go straight into the
+ * caller's buffer, which may be a lease: the bus fills the client's memory.
  */
 import { HilError } from '../abi/errno';
 import type { At25Config } from '../abi/device-config';
-import { EepromBase } from './eeprom-base';
-import type { DriverEnv, SpiDeviceApi, SpiOp } from '../user/device-api';
-import {
-  checkAborted,
-  checkData,
-  checkRange,
-  PROTECTED_BLOCKS,
-  protectedFrom,
-  type EepromStatus,
-  type ProtectedBlocks,
-  type ProtectionSettings,
-  type WriteOptions,
-} from './eeprom';
+import type { BusBuffer } from '../abi/lease';
+import { EepromBase, type ReadPlan } from './eeprom-base';
+import type { DriverEnv, SpiDeviceApi, SpiTransfer } from '../user/device-api';
+import { PROTECTED_BLOCKS, protectedFrom, type EepromStatus, type ProtectedBlocks, type ProtectionSettings } from './eeprom';
+
+type Xfer = SpiTransfer<BusBuffer>;
 
 export const AT25_OPCODE = { WRSR: 0x01, WRITE: 0x02, READ: 0x03, WRDI: 0x04, RDSR: 0x05, WREN: 0x06 } as const;
 export const AT25_STATUS = { WIP: 0x01, WEL: 0x02, BP0: 0x04, BP1: 0x08, WPEN: 0x80 } as const;
@@ -54,17 +48,17 @@ export class At25Eeprom extends EepromBase<At25Config> {
   private readonly ctl: Uint8Array;
   private readonly io: Uint8Array;
   private readonly maxReadChunk: number;
-  private readonly maxWriteChunk: number;
+  private readonly maxWriteBytes: number;
   /** Write-cycle time observed on the last page, in µs (0 until measured). */
   private cycleEstimateUs = 0;
 
   constructor(
     private readonly spi: SpiDeviceApi,
     cfg: At25Config,
-    private readonly env: DriverEnv,
+    env: DriverEnv,
     opts: At25DriverOptions = {},
   ) {
-    super(cfg);
+    super(cfg, env);
     validateConfig(cfg);
     this.addrBytes = cfg.addressWidth <= 9 ? 1 : cfg.addressWidth / 8;
     this.hdrLen = 1 + this.addrBytes;
@@ -75,50 +69,45 @@ export class At25Eeprom extends EepromBase<At25Config> {
       throw new HilError('EINVAL', `${cfg.name}: the SPI backend moves at most ${max} bytes per transaction; an AT25 needs ${this.hdrLen + 4}`);
     }
     this.maxReadChunk = Math.min(max - this.hdrLen - 2, MAX_CHUNK, cfg.size);
-    this.maxWriteChunk = Math.min(max - this.hdrLen - 3, cfg.pageSize);
+    this.maxWriteBytes = Math.min(max - this.hdrLen - 3, cfg.pageSize);
     this.ctl = env.alloc(CTL_LEN);
     this.ctl[C_WREN] = AT25_OPCODE.WREN;
     this.ctl[C_WRDI] = AT25_OPCODE.WRDI;
     this.ctl[C_RDSR] = AT25_OPCODE.RDSR;
     this.ctl[C_WRSR] = AT25_OPCODE.WRSR;
-    this.io = env.alloc(Math.max(this.maxReadChunk, this.hdrLen + this.maxWriteChunk));
+    this.io = env.alloc(Math.max(this.maxReadChunk, this.hdrLen + this.maxWriteBytes));
   }
 
-  async write(offset: number, data: Uint8Array, opts: WriteOptions = {}): Promise<void> {
-    checkData(this.name, data);
-    checkRange(this.name, this.cfg.size, offset, data.length);
-    if (data.length === 0) return;
-    this.refuseReadOnly();
+  readChunk(): number {
+    return this.maxReadChunk;
+  }
+
+  protected maxWriteChunk(): number {
+    return this.maxWriteBytes;
+  }
+
+  protected scratchBuffer(): Uint8Array {
+    return this.io;
+  }
+
+  /** Waits out a running cycle, then refuses a range that block protection covers, before any byte moves. */
+  protected override async beforeWrite(offset: number, length: number): Promise<void> {
     let sr = await this.readStatus();
     if (sr & AT25_STATUS.WIP) sr = await this.waitIdle(sr);
     const blocks = blocksOf(sr);
     const from = protectedFrom(this.cfg.size, blocks);
-    if (offset + data.length > from) {
+    if (offset + length > from) {
       throw new HilError(
         'EROFS',
-        `${this.name}: [${offset}, ${offset + data.length}) overlaps the block-protected range [${from}, ${this.cfg.size}) ` +
+        `${this.name}: [${offset}, ${offset + length}) overlaps the block-protected range [${from}, ${this.cfg.size}) ` +
           `(BP = ${blocks}); lift it with setProtection({ blocks: 'none' })`,
       );
     }
-    const total = data.length;
-    let done = 0;
-    let latchMayBeSet = false;
-    try {
-      while (done < total && !opts.signal?.aborted) {
-        const at = offset + done;
-        const n = Math.min(this.cfg.pageSize - (at % this.cfg.pageSize), total - done, this.maxWriteChunk);
-        latchMayBeSet = true;
-        await this.writePage(at, data.subarray(done, done + n));
-        latchMayBeSet = false;
-        done += n;
-        opts.onProgress?.({ done, total });
-      }
-    } catch (e) {
-      if (latchMayBeSet) await this.writeDisableQuietly();
-      throw e;
-    }
-    if (opts.verify ?? true) await this.verify(offset, data.subarray(0, done));
-    checkAborted(this.name, opts.signal, done, total);
+  }
+
+  /** A failed page may have left the write-enable latch set: clear it. */
+  protected override async afterWriteFailure(): Promise<void> {
+    await this.writeDisableQuietly();
   }
 
   async status(): Promise<EepromStatus> {
@@ -148,7 +137,7 @@ export class At25Eeprom extends EepromBase<At25Config> {
     if ((sr & mask) === value) return;
     this.ctl[C_WRSR + 1] = value;
     try {
-      await this.spi.transaction([
+      await this.spi.transfer([
         { tx: this.ctl.subarray(C_WREN, C_WREN + 1), len: 1, csChange: true },
         { tx: this.ctl.subarray(C_WRSR, C_WRSR + 2), len: 2, csChange: true },
         ...this.rdsrOps(C_SR),
@@ -173,7 +162,7 @@ export class At25Eeprom extends EepromBase<At25Config> {
 
   // --- bus operations -------------------------------------------------------------------------
 
-  private rdsrOps(at: number): SpiOp[] {
+  private rdsrOps(at: number): Xfer[] {
     return [
       { tx: this.ctl.subarray(C_RDSR, C_RDSR + 1), len: 1 },
       { rx: this.ctl.subarray(at, at + 1), len: 1 },
@@ -181,7 +170,7 @@ export class At25Eeprom extends EepromBase<At25Config> {
   }
 
   private async readStatus(): Promise<number> {
-    await this.spi.transaction(this.rdsrOps(C_SR));
+    await this.spi.transfer(this.rdsrOps(C_SR));
     return this.ctl[C_SR]!;
   }
 
@@ -223,11 +212,11 @@ export class At25Eeprom extends EepromBase<At25Config> {
   }
 
   /** One page (or page fragment): WREN, WRITE, then RDSR in the same transaction; then polls. */
-  private async writePage(at: number, bytes: Uint8Array): Promise<void> {
+  protected async writePage(at: number, bytes: Uint8Array): Promise<void> {
     const len = this.hdrLen + bytes.length;
     this.writeHeader(this.io, 0, AT25_OPCODE.WRITE, at);
     this.io.set(bytes, this.hdrLen);
-    await this.spi.transaction([
+    await this.spi.transfer([
       { tx: this.ctl.subarray(C_WREN, C_WREN + 1), len: 1, csChange: true },
       { tx: this.io.subarray(0, len), len, csChange: true },
       ...this.rdsrOps(C_SR),
@@ -245,23 +234,24 @@ export class At25Eeprom extends EepromBase<At25Config> {
   }
 
   /**
-   * Reads in chunks of at most the backend's transaction size. The first chunk carries an RDSR in
-   * front: if a write cycle was still running (so the READ was ignored), it waits and reads again.
+   * Reads in chunks of at most the backend's transaction size, each straight into its target. The
+   * first chunk carries an RDSR in front: if a write cycle was still running (so the READ was
+   * ignored), it waits and reads that chunk again.
    */
-  protected async readInto(offset: number, length: number, sink: (chunk: Uint8Array, pos: number) => void): Promise<void> {
+  protected async readTo(offset: number, length: number, plan: ReadPlan): Promise<void> {
     let pos = 0;
     let first = true;
     while (pos < length) {
       const n = Math.min(this.maxReadChunk, length - pos);
       this.writeHeader(this.ctl, C_HDR, AT25_OPCODE.READ, offset + pos);
-      const ops: SpiOp[] = [
+      const xfers: Xfer[] = [
         { tx: this.ctl.subarray(C_HDR, C_HDR + this.hdrLen), len: this.hdrLen },
-        { rx: this.io.subarray(0, n), len: n },
+        { rx: plan.target(pos, n), len: n },
       ];
       if (first) {
-        ops.unshift({ tx: this.ctl.subarray(C_RDSR, C_RDSR + 1), len: 1 }, { rx: this.ctl.subarray(C_SR2, C_SR2 + 1), len: 1, csChange: true });
+        xfers.unshift({ tx: this.ctl.subarray(C_RDSR, C_RDSR + 1), len: 1 }, { rx: this.ctl.subarray(C_SR2, C_SR2 + 1), len: 1, csChange: true });
       }
-      await this.spi.transaction(ops);
+      await this.spi.transfer(xfers);
       if (first) {
         first = false;
         const sr = this.ctl[C_SR2]!;
@@ -270,16 +260,15 @@ export class At25Eeprom extends EepromBase<At25Config> {
           continue; // the READ was ignored: read this chunk again
         }
       }
-      sink(this.io.subarray(0, n), pos);
+      plan.done?.(pos, n);
       pos += n;
     }
   }
 
-
   /** Clears the write-enable latch after a failure; a second failure is not allowed to hide the first. */
   private async writeDisableQuietly(): Promise<void> {
     try {
-      await this.spi.transaction([{ tx: this.ctl.subarray(C_WRDI, C_WRDI + 1), len: 1 }]);
+      await this.spi.transfer([{ tx: this.ctl.subarray(C_WRDI, C_WRDI + 1), len: 1 }]);
     } catch {
       /* the original error is the one to report */
     }

@@ -1,30 +1,17 @@
 /**
- * The one EEPROM API every driver implements (AT25 over SPI, AT24 over I2C), and the argument
- * checks they share.
+ * The one EEPROM API every driver implements (AT25 over SPI, AT24 over I2C), and the checks the
+ * drivers share. The vocabulary both sides of the EEPROM service use (block protection, status,
+ * the range check) lives in abi/eeprom-iface.ts and is re-exported here.
  *
  * Every method validates its arguments before any bus traffic and fails with `HilError('EINVAL')`;
  * zero-length reads and writes are no-ops. Writes are split at page boundaries by the driver,
  * never left to the chip's page wrap, and are read back and compared unless `verify: false`.
  */
 import { HilError } from '../abi/errno';
+import type { BusBuffer } from '../abi/lease';
+import type { EepromStatus, ProtectedBlocks } from '../abi/eeprom-iface';
 
-/** Block protection as AT25 BP1:BP0 encode it. */
-export type ProtectedBlocks = 'none' | 'upper-quarter' | 'upper-half' | 'all';
-
-export const PROTECTED_BLOCKS: readonly ProtectedBlocks[] = ['none', 'upper-quarter', 'upper-half', 'all'];
-
-export interface EepromStatus {
-  /** A write cycle is running (AT25 WIP; AT24: the chip does not acknowledge its address). */
-  readonly busy: boolean;
-  /** Write-enable latch (AT25 only). */
-  readonly wel?: boolean;
-  /** Software block protection; AT24 parts have none. */
-  readonly blocks: ProtectedBlocks;
-  /** Status-register write protection with the WP pin (AT25 only). */
-  readonly wpen?: boolean;
-  /** Raw status register (AT25 only). */
-  readonly raw?: number;
-}
+export { checkRange, PROTECTED_BLOCKS, protectedFrom, type EepromStatus, type ProtectedBlocks } from '../abi/eeprom-iface';
 
 export interface WriteProgress {
   /** Bytes written so far (whole pages and page fragments). */
@@ -35,10 +22,23 @@ export interface WriteProgress {
 export interface WriteOptions {
   /** Read back and compare after writing; default true. A mismatch is `EIO` naming the offset. */
   readonly verify?: boolean;
-  /** Called after each page write completes. */
+  /** Read each page first and leave pages that already hold the data alone; default false. */
+  readonly skipUnchanged?: boolean;
+  /** Called after each page completes. */
   readonly onProgress?: (p: WriteProgress) => void;
   /** Checked before each page: an abort stops after the page in flight, with `ECANCELED`. */
   readonly signal?: AbortSignal;
+  /**
+   * The whole write this call is a piece of (default: this call's own range): the write is
+   * refused before any byte moves unless all of it may be written (block protection).
+   */
+  readonly span?: { readonly offset: number; readonly length: number };
+}
+
+/** What a write did, page by page. */
+export interface WriteResult {
+  readonly written: number;
+  readonly skipped: number;
 }
 
 export interface ProtectionSettings {
@@ -52,29 +52,17 @@ export interface Eeprom {
   size(): number;
   /** Bytes in one write page. */
   pageSize(): number;
+  /** Most bytes one bus read moves: the natural unit of a read. */
+  readChunk(): number;
   read(offset: number, length: number): Promise<Uint8Array>;
-  write(offset: number, data: Uint8Array, opts?: WriteOptions): Promise<void>;
+  /** Reads [offset, offset + dst.length) into dst, which may be a window of a lent buffer. */
+  readInto(offset: number, dst: BusBuffer): Promise<void>;
+  write(offset: number, data: Uint8Array, opts?: WriteOptions): Promise<WriteResult>;
   /** Fills [offset, offset + length) with `fill` (defaults: the whole array, 0xff). */
-  erase(offset?: number, length?: number, fill?: number, opts?: WriteOptions): Promise<void>;
+  erase(offset?: number, length?: number, fill?: number, opts?: WriteOptions): Promise<WriteResult>;
   status(): Promise<EepromStatus>;
   /** AT25: sets BP1:BP0 (and WPEN); AT24: `ENOTSUP`. */
   setProtection(p: ProtectionSettings): Promise<void>;
-}
-
-/** Checks that [offset, offset + length) is a valid range of an array of `size` bytes. */
-export function checkRange(name: string, size: number, offset: unknown, length: unknown): void {
-  if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
-    throw new HilError('EINVAL', `${name}: offset ${String(offset)} must be a non-negative integer`);
-  }
-  if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) {
-    throw new HilError('EINVAL', `${name}: length ${String(length)} must be a non-negative integer`);
-  }
-  if (offset > size || length > size - offset) {
-    throw new HilError(
-      'EINVAL',
-      `${name}: range [${offset}, ${offset + length}) lies outside the ${size}-byte array (last offset ${size - 1})`,
-    );
-  }
 }
 
 export function checkData(name: string, data: unknown): asserts data is Uint8Array {
@@ -84,20 +72,6 @@ export function checkData(name: string, data: unknown): asserts data is Uint8Arr
 export function checkFill(name: string, fill: unknown): asserts fill is number {
   if (typeof fill !== 'number' || !Number.isInteger(fill) || fill < 0 || fill > 0xff) {
     throw new HilError('EINVAL', `${name}: fill ${String(fill)} must be a byte value 0..255`);
-  }
-}
-
-/** First offset of the array that `blocks` protects (`size` when nothing is protected). */
-export function protectedFrom(size: number, blocks: ProtectedBlocks): number {
-  switch (blocks) {
-    case 'none':
-      return size;
-    case 'upper-quarter':
-      return size - size / 4;
-    case 'upper-half':
-      return size / 2;
-    case 'all':
-      return 0;
   }
 }
 
@@ -124,4 +98,11 @@ export function checkAborted(name: string, signal: AbortSignal | undefined, done
   if (signal?.aborted) {
     throw new HilError('ECANCELED', `${name}: write aborted after ${done} of ${total} bytes (the page in flight completed)`);
   }
+}
+
+/** True when every byte of `a` equals `b`'s. */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -71,13 +71,30 @@ describe('npm run bench --quick --json', () => {
   });
 
   it('relates every row to its baseline and counts syscalls for user threads', () => {
-    for (const r of result.rows) {
+    for (const r of result.rows.filter((x) => x.group !== 'startup')) {
       expect(r.baseline).toBeDefined();
       expect(r.ratio! > 0).toBe(true);
       if (r.group === 'syscall') expect(r.baseline).toBe('direct function call');
       else expect(r.baseline).toMatch(/^in kernel: /);
       if (r.name.startsWith('user thread') || r.name.startsWith('library')) expect(r.syscallsPerOp! >= 1).toBe(true);
       if (r.name.startsWith('in kernel')) expect(r.transactionsPerOp! >= 1).toBe(true);
+    }
+  });
+
+  it('puts every confined path beside its unconfined twin, and times how threads start', () => {
+    const paths = new Set(result.confinement.map((c) => `${c.path}|${c.timing}`));
+    for (const path of ['null syscall, sync transport, callSync|batched', 'null syscall, port transport, await call|batched', 'user thread, sync: read 16 B|per call', 'worker start to ready, sync|per call']) {
+      expect(paths).toContain(path);
+    }
+    for (const c of result.confinement) expect(c.ratio).toBeCloseTo(c.confinedUs / c.unconfinedUs, 6);
+    expect(result.rows.filter((r) => r.group === 'startup').length).toBe(5);
+  });
+
+  it('library reads copy no data through the kernel: the bus fills the caller\'s lent buffer', () => {
+    for (const r of result.rows.filter((x) => x.group === 'library' && x.name.includes(': read '))) {
+      const size = Number(/read (\d+)/.exec(r.name)![1]) * (r.name.endsWith('KiB') ? 1024 : 1);
+      expect(r.bytesCopiedPerOp).toBeDefined();
+      expect(r.bytesCopiedPerOp!).toBeLessThan(Math.min(64, size)); // request headers only
     }
   });
 

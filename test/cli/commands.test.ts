@@ -26,7 +26,7 @@ describe('demo (npm start)', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/^0030 {2}68 69 6c 62 72 69 64 67 {2}65 20 64 65 6d 6f 3a 20 {2}\|hilbridge demo: \|$/m);
-    expect(r.stdout).toMatch(/^ok: eeprom0 wrote and read back \d+ bytes at 0x30\.\.0x[0-9a-f]+ \(pages 0\.\.\d+ of 64 bytes\), identical \| \d+ syscalls \(.*spi_transceive \d+.*\) \| \d+ bytes on the bus \| [\d.]+ ms$/m);
+    expect(r.stdout).toMatch(/^ok: eeprom0 wrote and read back \d+ bytes at 0x30\.\.0x[0-9a-f]+ \(pages 0\.\.\d+ of 64 bytes\), identical \| \d+ syscalls \(.*spi_transfer \d+.*\) \| \d+ bytes on the bus \| [\d.]+ ms$/m);
   });
 
   test('--json reports the bytes read back, which equal the pattern, and nonzero counters', async () => {
@@ -62,17 +62,18 @@ describe('info and ps', () => {
     expect(text.stdout).toMatch(/eeprom0 \/spi@0\/eeprom@0 on spi0: AT25 32768 bytes \(32 KiB\), 64-byte pages; driven by thread eeprom0_driver \(grants: .*eeprom0/);
   });
 
-  test('ps shows every driver thread running with its grants and counters', async () => {
+  test('ps shows every driver thread, dormant until its device is first used, confined, with its grants and counters', async () => {
     const r = await runJson(['ps']);
-    const threads = r.json.threads as { name: string; state: string; grants: string[]; counters: Record<string, number> }[];
+    const threads = r.json.threads as { name: string; state: string; confined: boolean; grants: string[]; counters: Record<string, number> }[];
     expect(threads.map((x) => x.name)).toContain('eeprom0_driver');
     for (const th of threads) {
-      expect(th.state).toBe('running');
-      expect(th.counters).toMatchObject({ denials: 0, faults: 0, restarts: 0 });
+      expect(th.state).toBe('dormant');
+      expect(th.confined).toBe(true);
+      expect(th.counters).toMatchObject({ syscalls: 0, denials: 0, faults: 0, restarts: 0 });
     }
     const text = await runCli(['ps']);
-    expect(text.stdout.split('\n')[0]).toMatch(/^NAME +STATE +TRANSPORT +SYSCALLS +DENIED +FAULTS +RESTARTS +BUSBYTES/);
-    expect(text.stdout).toMatch(/^eeprom0_driver +running +sync /m);
+    expect(text.stdout.split('\n')[0]).toMatch(/^NAME +STATE +TRANSPORT +SYSCALLS +DENIED +FAULTS +RESTARTS +BUSBYTES .* CONFINED$/);
+    expect(text.stdout).toMatch(/^eeprom0_driver +dormant +sync /m);
   });
 
   test('--transport port boots the driver threads on the message-port transport', async () => {
@@ -86,7 +87,7 @@ describe('write, read, verify, erase, dump across processes with --image', () =>
     const img = image();
     const w = await runCli(['--board', board, '--image', `chip=${img}`, 'write', 'chip', '0x1c', '--hex', 'de ad be ef 01 02 03 04 05']);
     expect(w.code).toBe(0);
-    expect(w.stdout).toMatch(/wrote 9 bytes to chip at 0x1c\.\.0x24 \(2 page\(s\)\), verified/);
+    expect(w.stdout).toMatch(/wrote 9 bytes to chip at 0x1c\.\.0x24: 2 page\(s\) written, verified/);
     expect(statSync(img).size).toBe(4096);
 
     const hex = await runCli(['--board', board, '--image', `chip=${img}`, 'read', 'chip', '0x1c', '9']);

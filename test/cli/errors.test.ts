@@ -46,7 +46,7 @@ describe('usage errors exit 2', () => {
     [['read', 'eeprom0', '0'], /missing required argument 'length'/],
     [['info', '--frobnicate'], /unknown option '--frobnicate'/],
     [['protect', 'eeprom0', '--blocks', 'most'], /option '--blocks <which>' argument 'most' is invalid. Allowed choices are none, upper-quarter, upper-half, all/],
-    [['protect', 'eeprom0'], /required option '--blocks <which>' not specified/],
+    [['protect', 'eeprom0'], /protect needs --blocks none\|upper-quarter\|upper-half\|all, --wpen on\|off, or both/],
     [['--transport', 'carrier-pigeon', 'info'], /Allowed choices are sync, port/],
   ])('%j', async (args, message) => {
     const r = await runCli(args);

@@ -31,7 +31,7 @@ test('the README example runs against the mock board and prints what it wrote', 
     writeFileSync(join(t.dir, 'example.mjs'), readmeExample());
     const out = execFileSync(process.execPath, [join(t.dir, 'example.mjs')], { cwd: t.dir, encoding: 'utf8', timeout: 30_000 });
     expect(out).toMatch(/^across a page boundary \{ busy: false, wel: false, blocks: 'none', wpen: false, raw: 0 \}$/m);
-    expect(out).toMatch(/^\d+ syscalls through the permission-checked layer: \{[\s\S]*spi_transceive: \d+/m);
+    expect(out).toMatch(/^\d+ syscalls through the permission-checked layer: \{[\s\S]*spi_transfer: \d+/m);
   } finally {
     t.cleanup();
   }

@@ -6,7 +6,8 @@ import { UsageError } from '../../src/cli/errors';
 import { pageSpans } from '../../src/cli/commands/write';
 import { parseHexBytes } from '../../src/cli/files';
 import { hexdump } from '../../src/cli/hexdump';
-import { checkDeviceRange, describeSize, parseByte, parseQuantity } from '../../src/cli/numbers';
+import { checkRange } from '../../src/abi/eeprom-iface';
+import { describeSize, parseByte, parseQuantity } from '../../src/cli/numbers';
 
 test.each([
   ['0', 0],
@@ -41,10 +42,10 @@ test('parseByte takes 0..255 in decimal or hex', () => {
 });
 
 test('ranges past the end are refused with the device size in the message', () => {
-  expect(() => checkDeviceRange('eeprom0', 32768, 0, 32768)).not.toThrow();
-  expect(() => checkDeviceRange('eeprom0', 32768, 32768, 0)).not.toThrow();
-  expect(() => checkDeviceRange('eeprom0', 32768, 32768, 1)).toThrow(/past the end.*eeprom0 is 32768 bytes \(32 KiB\), offsets 0\.\.0x7fff/);
-  expect(() => checkDeviceRange('eeprom0', 32768, 32760, 16)).toThrow(/16 bytes from offset 0x7ff8 run past the end.*at most 8 bytes fit/);
+  expect(() => checkRange('eeprom0', 32768, 0, 32768)).not.toThrow();
+  expect(() => checkRange('eeprom0', 32768, 32768, 0)).not.toThrow();
+  expect(() => checkRange('eeprom0', 32768, 32768, 1)).toThrow(/past the end.*eeprom0 is 32768 bytes \(32 KiB\), offsets 0\.\.0x7fff/);
+  expect(() => checkRange('eeprom0', 32768, 32760, 16)).toThrow(/16 bytes from offset 0x7ff8 run past the end.*at most 8 bytes fit/);
   expect(describeSize(512)).toBe('512 bytes');
   expect(describeSize(1048576)).toBe('1048576 bytes (1 MiB)');
 });

@@ -12,7 +12,7 @@
  */
 import { HilError, type ErrnoCode } from '../../src/abi/errno';
 import type { Eeprom } from '../../src/userdrivers/eeprom';
-import { EEPROM_PARTS, type EepromPart } from '../../src/userdrivers/parts';
+import { EEPROM_PARTS, type EepromPart } from '../../src/devicetree/parts';
 
 export interface ConformanceDevice {
   readonly eeprom: Eeprom;

@@ -9,12 +9,14 @@ import {
   chipSelect,
   findByLabel,
   findByPath,
-  i2cControllerInfo,
+  i2cDevBus,
   modelWriteCycleUs,
   parseDts,
   parseDtsFile,
-  spiControllerInfo,
-  spidevPath,
+  spidevBus,
+  serprogSettings,
+  controllerInfo,
+  gpioSpec,
   userThreads,
   type DtNode,
 } from '../../src/devicetree';
@@ -53,30 +55,46 @@ describe('EEPROM configs', () => {
   });
 });
 
-describe('controllers and threads', () => {
-  test('mock, spidev and serprog SPI controllers', () => {
-    expect(spiControllerInfo(findByLabel(mock, 'spi0')!)).toEqual({ kind: 'mock', path: '/spi@0', name: 'spi0', maxTransferBytes: 4096 });
+describe('controllers, control lines and threads', () => {
+  test('controller settings each backend reads', () => {
+    expect(controllerInfo(findByLabel(mock, 'spi0')!)).toEqual({ path: '/spi@0', name: 'spi0', maxTransferBytes: 4096 });
     const rpi = parseDtsFile(path.join(ROOT, 'dts', 'rpi-at25.dts'));
-    const spi = spiControllerInfo(findByLabel(rpi, 'spi0')!);
-    expect(spi).toMatchObject({ kind: 'spidev', bus: 0 });
-    expect(spidevPath(spi, chipSelect(findByLabel(rpi, 'eeprom0')!))).toBe('/dev/spidev0.0');
-    expect(i2cControllerInfo(findByLabel(rpi, 'i2c1')!)).toMatchObject({ kind: 'i2c-dev', bus: 1, devPath: '/dev/i2c-1', clockHz: 100000 });
+    expect(spidevBus(findByLabel(rpi, 'spi0')!)).toBe(0);
+    expect(chipSelect(findByLabel(rpi, 'eeprom0')!)).toBe(0);
+    expect(i2cDevBus(findByLabel(rpi, 'i2c1')!)).toEqual({ bus: 1, devPath: '/dev/i2c-1', clockHz: 100000 });
     const sp = parseDtsFile(path.join(ROOT, 'dts', 'serprog-at25.dts'));
-    expect(spiControllerInfo(findByLabel(sp, 'spi0')!)).toMatchObject({ kind: 'serprog', port: '/dev/ttyACM0', baudRate: 115200 });
-    expect(spiControllerInfo(node('compatible = "hilbridge,serprog"; port = "/dev/ttyUSB0";'))).toMatchObject({ baudRate: 115200, port: '/dev/ttyUSB0' });
-    expect(() => spiControllerInfo(node('compatible = "acme,spi";'))).toThrow(/names no SPI controller/);
-    expect(i2cControllerInfo(findByLabel(mock, 'i2c0')!)).toMatchObject({ kind: 'mock', maxTransferBytes: 4096 });
+    expect(serprogSettings(findByLabel(sp, 'spi0')!)).toEqual({ port: '/dev/ttyACM0', baudRate: 115200 });
+    expect(serprogSettings(node('compatible = "hilbridge,serprog"; port = "/dev/ttyUSB0";'))).toEqual({ baudRate: 115200, port: '/dev/ttyUSB0' });
+    expect(() => serprogSettings(node('compatible = "hilbridge,serprog";'))).toThrow(/"port" is required/);
+    expect(controllerInfo(findByLabel(mock, 'i2c0')!)).toMatchObject({ maxTransferBytes: 4096 });
   });
 
-  test('user threads: one eeprom-server per EEPROM, grants resolved to nodes', () => {
+  test('a *-gpios specifier decodes to its controller node, line and active-low flag', () => {
+    const t = parseDts(`/dts-v1/;
+/ {
+	gpio0: gpio@9 { compatible = "hilbridge,mock-gpio"; gpio-controller; #gpio-cells = <2>; };
+	plain: other@1 { compatible = "acme,thing"; };
+	a: dev@1 { wp-gpios = <&gpio0 3 1>; };
+	b: dev@2 { wp-gpios = <&gpio0 7 0>; };
+	c: dev@3 { wp-gpios = <&plain 1 0>; };
+};`, 'gpios.dts');
+    const a = gpioSpec(t, findByLabel(t, 'a')!, 'wp-gpios')!;
+    expect([a.controller.labels[0], a.line, a.activeLow]).toEqual(['gpio0', 3, true]);
+    expect(gpioSpec(t, findByLabel(t, 'b')!, 'wp-gpios')).toMatchObject({ line: 7, activeLow: false });
+    expect(gpioSpec(t, findByLabel(t, 'b')!, 'hold-gpios')).toBeUndefined();
+    expect(() => gpioSpec(t, findByLabel(t, 'c')!, 'wp-gpios')).toThrow(/not a gpio-controller/);
+  });
+
+  test('user threads: one eeprom-server per EEPROM, as spawn requests by name', () => {
     const threads = userThreads(mock);
-    expect(threads.map((t) => [t.name, t.program, t.grants.map((g) => g.labels[0]), t.restart])).toEqual([
-      ['eeprom0_driver', 'eeprom-server', ['eeprom0'], 'backoff'],
-      ['eeprom1_driver', 'eeprom-server', ['eeprom1'], 'backoff'],
-      ['eeprom2_driver', 'eeprom-server', ['eeprom2'], 'backoff'],
-      ['eeprom3_driver', 'eeprom-server', ['eeprom3'], 'backoff'],
+    expect(threads.map((t) => [t.name, t.program, t.grants, t.serves, t.start, t.restart === 'never' ? 'never' : 'backoff'])).toEqual([
+      ['eeprom0_driver', 'eeprom-server', ['eeprom0'], ['eeprom0'], 'on-demand', 'backoff'],
+      ['eeprom1_driver', 'eeprom-server', ['eeprom1'], ['eeprom1'], 'on-demand', 'backoff'],
+      ['eeprom2_driver', 'eeprom-server', ['eeprom2'], ['eeprom2'], 'on-demand', 'backoff'],
+      ['eeprom3_driver', 'eeprom-server', ['eeprom3'], ['eeprom3'], 'on-demand', 'backoff'],
     ]);
+    expect(threads[0]!.restart).toMatchObject({ maxRestarts: 5, backoffMs: 100 });
     const both = userThreads(parseDtsFile(path.join(ROOT, 'dts', 'rpi-at25-at24.dts')));
-    expect(both.map((t) => t.serves[0]!.labels[0])).toEqual(['eeprom0', 'eeprom1']);
+    expect(both.map((t) => t.serves?.[0])).toEqual(['eeprom0', 'eeprom1']);
   });
 });

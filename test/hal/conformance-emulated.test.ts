@@ -9,7 +9,7 @@ import { At24Model } from '../../src/hal/mock/at24-model';
 import { At25Model } from '../../src/hal/mock/at25-model';
 import { At24Eeprom } from '../../src/userdrivers/at24';
 import { At25Eeprom } from '../../src/userdrivers/at25';
-import { partByName, partConfig, type At24Part, type At25Part } from '../../src/userdrivers/parts';
+import { partByName, partConfig, type At24Part, type At25Part } from '../../src/devicetree/parts';
 import { runEepromConformance } from '../conformance/eeprom-conformance';
 import { ModelServer } from '../emu/model-server';
 import { EmuHost, type RemoteI2cController, type RemoteSpiController } from '../emu/remote';

@@ -1,6 +1,6 @@
 /**
- * Test-only direct adapters: the driver-facing device API (`SpiDeviceApi`, `I2cDeviceApi`,
- * `DriverEnv`) implemented straight over a HAL device, with no kernel in between.
+ * Test-only direct devices: the driver-facing device API over a HAL device with no kernel in
+ * between (the kernel's own in-kernel adapter, with no bus arbiter), counting transactions.
  *
  * Drivers under test get exactly the interfaces they get in a user thread, so tests of driver
  * logic run in-process and fast. `virtualEnv` makes `sleepUs` advance a virtual clock, so a
@@ -9,24 +9,27 @@
 import type { Clock } from '../../src/hal/clock';
 import type { I2cController } from '../../src/hal/i2c';
 import type { SpiDevice } from '../../src/hal/spi';
-import type { DriverEnv, I2cDeviceApi, I2cOp, SpiDeviceApi, SpiOp } from '../../src/user/device-api';
+import { i2cDeviceOverHal, kernelDriverEnv, spiDeviceOverHal } from '../../src/kernel/inkernel';
+import type { BusBuffer, DriverEnv, I2cDeviceApi, I2cMessage, SpiDeviceApi, SpiTransfer } from '../../src/user/device-api';
 
 export class DirectSpiDevice implements SpiDeviceApi {
   readonly maxTransferBytes: number;
   /** Transactions run so far (each would be one syscall in a user thread). */
   transactions = 0;
-  constructor(private readonly dev: SpiDevice) {
-    this.maxTransferBytes = dev.maxTransferBytes;
+  private readonly api: SpiDeviceApi;
+  constructor(dev: SpiDevice) {
+    this.api = spiDeviceOverHal(dev);
+    this.maxTransferBytes = this.api.maxTransferBytes;
   }
-  async transaction(ops: readonly SpiOp[]): Promise<void> {
+  async transfer(xfers: readonly SpiTransfer<BusBuffer>[]): Promise<void> {
     this.transactions++;
-    await this.dev.transfer(ops);
+    await this.api.transfer(xfers);
   }
-  async lock(): Promise<void> {
-    /* one caller in a test */
+  lock(timeoutMs: number): Promise<void> {
+    return this.api.lock(timeoutMs);
   }
-  async unlock(): Promise<void> {
-    /* one caller in a test */
+  unlock(): Promise<void> {
+    return this.api.unlock();
   }
 }
 
@@ -34,13 +37,15 @@ export class DirectI2cDevice implements I2cDeviceApi {
   readonly maxTransferBytes: number;
   readonly repeatedStart: boolean;
   transactions = 0;
-  constructor(private readonly bus: I2cController) {
-    this.maxTransferBytes = bus.maxTransferBytes;
-    this.repeatedStart = bus.repeatedStart;
+  private readonly api: I2cDeviceApi;
+  constructor(bus: I2cController) {
+    this.api = i2cDeviceOverHal(bus);
+    this.maxTransferBytes = this.api.maxTransferBytes;
+    this.repeatedStart = this.api.repeatedStart;
   }
-  async transfer(ops: readonly I2cOp[]): Promise<void> {
+  async transfer(msgs: readonly I2cMessage<BusBuffer>[]): Promise<void> {
     this.transactions++;
-    await this.bus.transfer(ops);
+    await this.api.transfer(msgs);
   }
 }
 
@@ -54,6 +59,7 @@ export function virtualEnv(clock: Clock): DriverEnv & { allocated: number } {
       env.allocated += len;
       return new Uint8Array(len);
     },
+    copy: kernelDriverEnv().copy,
   };
   return env;
 }

@@ -10,7 +10,7 @@ import { MockI2cController } from '../../src/hal/mock/i2c-controller';
 import { MockSpiController } from '../../src/hal/mock/spi-controller';
 import { At24Eeprom } from '../../src/userdrivers/at24';
 import { At25Eeprom } from '../../src/userdrivers/at25';
-import { partConfig, type At24Part, type At25Part, type PartConfigOptions } from '../../src/userdrivers/parts';
+import { partConfig, type At24Part, type At25Part, type PartConfigOptions } from '../../src/devicetree/parts';
 import { DirectI2cDevice, DirectSpiDevice, virtualEnv } from './direct-device';
 
 export interface MockFixtureOptions extends PartConfigOptions {

@@ -4,7 +4,16 @@
  * unless the whole script was consumed. Implements the driver-facing device API directly.
  */
 import { HilError } from '../../src/abi/errno';
-import type { I2cDeviceApi, I2cOp, SpiDeviceApi, SpiOp } from '../../src/user/device-api';
+import type { BusBuffer, I2cDeviceApi, I2cMessage, SpiDeviceApi, SpiTransfer } from '../../src/user/device-api';
+
+type SpiOp = SpiTransfer<BusBuffer>;
+type I2cOp = I2cMessage<BusBuffer>;
+
+/** Test doubles see only a driver's own memory (no leases outside a kernel). */
+function bytes(b: BusBuffer): Uint8Array {
+  if (!(b instanceof Uint8Array)) throw new Error('a scripted device got a lease window');
+  return b;
+}
 
 export interface ExpectSpiOp {
   /** Bytes the driver must shift out (a transmit-only or full-duplex transfer). */
@@ -24,10 +33,10 @@ export class ScriptedSpi implements SpiDeviceApi {
     readonly maxTransferBytes = 4096,
   ) {}
 
-  async transaction(ops: readonly SpiOp[]): Promise<void> {
+  async transfer(ops: readonly SpiOp[]): Promise<void> {
     const i = this.next++;
     const want = this.script[i];
-    const got = ops.map((o) => `{tx ${hex(o.tx?.subarray(0, o.len))} len ${o.len}${o.csChange ? ' cs' : ''}}`).join(' ');
+    const got = ops.map((o) => `{tx ${hex(o.tx && bytes(o.tx).subarray(0, o.len))} len ${o.len}${o.csChange ? ' cs' : ''}}`).join(' ');
     const fail = (why: string): never => {
       this.failure ??= `transaction ${i}: ${why}\n  got: ${got}`;
       throw new Error(this.failure);
@@ -40,11 +49,11 @@ export class ScriptedSpi implements SpiDeviceApi {
       if (o.len !== len) fail(`transfer ${k}: expected length ${len}`);
       if (!!o.csChange !== !!w.csChange) fail(`transfer ${k}: expected csChange ${!!w.csChange}`);
       if (w.tx) {
-        if (!o.tx || hex(o.tx.subarray(0, o.len)) !== hex(w.tx)) fail(`transfer ${k}: expected tx ${hex(w.tx)}`);
+        if (!o.tx || hex(bytes(o.tx).subarray(0, o.len)) !== hex(w.tx)) fail(`transfer ${k}: expected tx ${hex(w.tx)}`);
       }
       if (w.rx) {
         if (!o.rx) fail(`transfer ${k}: expected a receive buffer`);
-        o.rx!.set(w.rx);
+        bytes(o.rx!).set(w.rx);
       }
     });
   }
@@ -84,7 +93,7 @@ export class ScriptedI2c implements I2cDeviceApi {
   async transfer(ops: readonly I2cOp[]): Promise<void> {
     const i = this.next++;
     const want = this.script[i];
-    const got = ops.map((o) => `{0x${o.addr.toString(16)} ${o.read ? `R ${o.buf.length}` : `W ${hex(o.buf)}`}}`).join(' ');
+    const got = ops.map((o) => `{0x${o.addr.toString(16)} ${o.read ? `R ${o.buf.length}` : `W ${hex(bytes(o.buf))}`}}`).join(' ');
     const fail = (why: string): never => {
       this.failure ??= `transfer ${i}: ${why}\n  got: ${got}`;
       throw new Error(this.failure);
@@ -95,12 +104,12 @@ export class ScriptedI2c implements I2cDeviceApi {
       const o = ops[k]!;
       if (o.addr !== w.addr) fail(`message ${k}: expected address 0x${w.addr.toString(16)}`);
       if (o.read !== (w.read !== undefined)) fail(`message ${k}: expected a ${w.read ? 'read' : 'write'}`);
-      if (w.write && hex(o.buf) !== hex(w.write)) fail(`message ${k}: expected ${hex(w.write)}`);
+      if (w.write && hex(bytes(o.buf)) !== hex(w.write)) fail(`message ${k}: expected ${hex(w.write)}`);
       if (w.read && o.buf.length !== w.read.length) fail(`message ${k}: expected a read of ${w.read.length}`);
     });
     if (want!.nack) throw new HilError('EREMOTEIO', 'scripted NACK');
     want!.msgs.forEach((w, k) => {
-      if (w.read) ops[k]!.buf.set(w.read);
+      if (w.read) bytes(ops[k]!.buf).set(w.read);
     });
   }
 

@@ -8,7 +8,7 @@
  */
 import type { EepromConfig } from '../../src/abi/device-config';
 import type { EepromStatus } from '../../src/userdrivers/eeprom';
-import type { EepromPart } from '../../src/userdrivers/parts';
+import type { EepromPart } from '../../src/devicetree/parts';
 import { findChips, type Chip } from '../../scripts/hw-chips';
 import { runEepromConformance } from '../conformance/eeprom-conformance';
 

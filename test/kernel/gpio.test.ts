@@ -6,6 +6,7 @@
 import type { At25Model } from '../../src/hal/mock/at25-model';
 import type { Kernel } from '../../src/kernel/kernel';
 import { bootTestKernel, HOSTILE, reports } from '../helpers/kernel-board';
+import { mockSpi } from '../helpers/mock-bus';
 
 let k: Kernel;
 beforeEach(async () => {
@@ -16,7 +17,7 @@ afterEach(async () => {
 });
 
 it('a thread granted eeprom2 drives its active-low WP line, and the part sees it', async () => {
-  const model = k.mockSpiBus('spi0')!.model(1) as At25Model;
+  const model = mockSpi(k, 'spi0').model(1) as At25Model;
   expect(model.wpPin).toBe(true); // idle: not asserted
   const got = reports(k, 'wp-driver');
   await k.spawn(HOSTILE, { name: 'wp-driver', grants: ['eeprom2'], args: { mode: 'gpio', line: 'eeprom2-wp', value: 1 } });
@@ -26,7 +27,7 @@ it('a thread granted eeprom2 drives its active-low WP line, and the part sees it
 });
 
 it('a thread without the device gets EPERM on its WP line', async () => {
-  const model = k.mockSpiBus('spi0')!.model(1) as At25Model;
+  const model = mockSpi(k, 'spi0').model(1) as At25Model;
   expect(k.threadInfo('eeprom0_driver').grants).not.toContain('gpio:eeprom2-wp');
   const got = reports(k, 'intruder');
   const handle = k.objectHandle('eeprom2-wp');

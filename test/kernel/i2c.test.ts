@@ -3,6 +3,7 @@
  */
 import type { Kernel } from '../../src/kernel/kernel';
 import { bootTestKernel, HOSTILE, reports } from '../helpers/kernel-board';
+import { mockI2c } from '../helpers/mock-bus';
 
 let k: Kernel;
 beforeEach(async () => {
@@ -19,14 +20,14 @@ async function run(name: string, grants: string[], args: Record<string, unknown>
 }
 
 it('a granted thread reads its AT24 through i2c_transfer', async () => {
-  const bus = k.mockI2cBus('i2c0')!;
+  const bus = mockI2c(k, 'i2c0');
   const before = bus.log.length;
   expect(await run('reader', ['eeprom1'], { addr: 0x50 })).toMatchObject({ ok: true });
   expect(bus.log.length).toBe(before + 1);
 });
 
 it('an address outside the device node is refused with EPERM and never reaches the bus', async () => {
-  const bus = k.mockI2cBus('i2c0')!;
+  const bus = mockI2c(k, 'i2c0');
   const before = bus.log.length;
   expect(await run('wanderer', ['eeprom1'], { addr: 0x51 })).toMatchObject({ ok: false, code: 'EPERM' });
   expect(bus.log.length).toBe(before);

@@ -5,7 +5,7 @@
 import { HilError } from '../../src/abi/errno';
 import { VirtualClock } from '../../src/hal/clock';
 import { At24Eeprom } from '../../src/userdrivers/at24';
-import { partByName, partConfig, type At24Part } from '../../src/userdrivers/parts';
+import { partByName, partConfig, type At24Part } from '../../src/devicetree/parts';
 import { virtualEnv } from '../helpers/direct-device';
 import { ScriptedI2c } from '../helpers/scripted';
 

@@ -6,7 +6,7 @@
 import { HilError } from '../../src/abi/errno';
 import { VirtualClock } from '../../src/hal/clock';
 import { At25Eeprom } from '../../src/userdrivers/at25';
-import { partByName, partConfig, type At25Part } from '../../src/userdrivers/parts';
+import { partByName, partConfig, type At25Part } from '../../src/devicetree/parts';
 import { virtualEnv } from '../helpers/direct-device';
 import { ScriptedSpi, type ExpectSpiOp } from '../helpers/scripted';
 

@@ -3,7 +3,7 @@
  * over the mock SPI bus, AT24 over the mock I2C bus both with and without repeated START.
  */
 import { runEepromConformance, type ConformanceDevice } from '../conformance/eeprom-conformance';
-import { AT24_PARTS, AT25_PARTS, type EepromPart } from '../../src/userdrivers/parts';
+import { AT24_PARTS, AT25_PARTS, type EepromPart } from '../../src/devicetree/parts';
 import { mockAt24, mockAt25 } from '../helpers/mock-eeprom';
 
 async function makeMock(part: EepromPart, readOnly: boolean, repeatedStart: boolean): Promise<ConformanceDevice> {

@@ -4,7 +4,7 @@
  */
 import { HilError, type ErrnoCode } from '../../src/abi/errno';
 import { AT25_SR } from '../../src/hal/mock/at25-model';
-import { partByName, type At24Part, type At25Part } from '../../src/userdrivers/parts';
+import { partByName, type At24Part, type At25Part } from '../../src/devicetree/parts';
 import { mockAt24, mockAt25 } from '../helpers/mock-eeprom';
 import { pattern } from '../conformance/eeprom-conformance';
 

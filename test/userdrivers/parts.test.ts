@@ -2,7 +2,7 @@
  * The parts table: datasheet geometry, lookups, and the configs built from it.
  */
 import { HilError } from '../../src/abi/errno';
-import { AT24_PARTS, AT25_PARTS, at24AddressSpan, findPart, partByName, partConfig, type At24Part } from '../../src/userdrivers/parts';
+import { AT24_PARTS, AT25_PARTS, at24AddressSpan, findPart, partByName, partConfig, type At24Part } from '../../src/devicetree/parts';
 
 test('AT25 geometry follows the datasheets', () => {
   const g = Object.fromEntries(AT25_PARTS.map((p) => [p.name, [p.size, p.pageSize, p.addressWidth]]));

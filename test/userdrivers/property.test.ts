@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import type { Eeprom } from '../../src/userdrivers/eeprom';
-import { partByName, type At24Part, type At25Part } from '../../src/userdrivers/parts';
+import { partByName, type At24Part, type At25Part } from '../../src/devicetree/parts';
 import { mockAt24, mockAt25 } from '../helpers/mock-eeprom';
 
 type Op =
@@ -34,9 +34,9 @@ async function apply(e: Eeprom, ref: Buffer, op: Op): Promise<void> {
   const len = op.kind === 'write' ? op.data.length : op.length;
   const inBounds = op.offset + len <= size;
   const run = async (): Promise<Uint8Array | void> => {
-    if (op.kind === 'write') return e.write(op.offset, op.data, { verify: op.verify });
-    if (op.kind === 'erase') return e.erase(op.offset, op.length, op.fill);
-    return e.read(op.offset, op.length);
+    if (op.kind === 'write') await e.write(op.offset, op.data, { verify: op.verify });
+    else if (op.kind === 'erase') await e.erase(op.offset, op.length, op.fill);
+    else return e.read(op.offset, op.length);
   };
   if (!inBounds) {
     await expect(run()).rejects.toMatchObject({ code: 'EINVAL' });

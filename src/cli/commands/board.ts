@@ -1,8 +1,9 @@
 /**
- * `hilbridge info` (the board: buses, devices, parts, sizes, backends, which thread drives each
- * device with which grants) and `hilbridge ps` (user threads, state, grants, counters).
+ * `hilbridge info` (the board: buses and their backends, devices, parts, sizes, which thread
+ * drives each device with which grants, and what the board asks for that cannot be done) and
+ * `hilbridge ps` (user threads, state, grants, counters).
  */
-import type { ThreadInfo } from '../../kernel/kernel';
+import type { ThreadInfo } from '../../index';
 import { describeSize, hex } from '../numbers';
 import type { CommandResult } from '../output';
 import type { Session } from '../session';
@@ -13,13 +14,13 @@ export async function info(s: Session): Promise<CommandResult> {
   const threads = new Map(s.hb.ps().map((t) => [t.name, t]));
   const devices = b.devices.map((d) => {
     const t = d.servedBy ? threads.get(d.servedBy) : undefined;
-    const bus = b.buses.find((x) => d.bus.endsWith(`:${x.name}`) || d.bus === x.name);
     return {
       name: d.name,
       path: d.path,
       type: d.type,
-      bus: bus?.name ?? d.bus,
-      backend: bus?.backend,
+      bus: d.bus,
+      backend: d.backend,
+      simulated: d.simulated,
       part: d.config?.kind,
       size: d.config?.size,
       pageSize: d.config?.pageSize,
@@ -31,7 +32,10 @@ export async function info(s: Session): Promise<CommandResult> {
     };
   });
   const lines = [`board ${b.model} (${b.board})`, 'buses:'];
-  for (const x of b.buses) lines.push(`  ${x.name} ${x.path} backend ${x.backend}`);
+  for (const x of b.buses) {
+    const state = x.error ? `: cannot be opened: ${x.error.message}` : '';
+    lines.push(`  ${x.name} ${x.path} ${x.kind} backend ${x.backend}${x.simulated ? ' (simulated)' : ''}${state}`);
+  }
   lines.push('devices:');
   for (const d of devices) {
     const part = d.part ? `${d.part.toUpperCase()} ${describeSize(d.size ?? 0)}, ${d.pageSize}-byte pages` : 'no EEPROM config';
@@ -40,7 +44,12 @@ export async function info(s: Session): Promise<CommandResult> {
     const drv = d.servedBy ? `driven by thread ${d.servedBy} (grants: ${d.grants.join(', ') || 'none'})` : 'no driver thread';
     lines.push(`  ${d.name} ${d.path} on ${d.bus}${addr}: ${part}${ro}; ${drv}`);
   }
-  return { data: { board: b.board, model: b.model, buses: b.buses, devices }, text: `${lines.join('\n')}\n` };
+  if (devices.length === 0) lines.push('  none');
+  if (b.warnings.length) {
+    lines.push('warnings:');
+    for (const w of b.warnings) lines.push(`  ${w}`);
+  }
+  return { data: { board: b.board, model: b.model, buses: b.buses, devices, warnings: b.warnings }, text: `${lines.join('\n')}\n` };
 }
 
 function threadJson(t: ThreadInfo): Record<string, unknown> {
@@ -50,11 +59,14 @@ function threadJson(t: ThreadInfo): Record<string, unknown> {
     state: t.state,
     program: t.program,
     transport: t.transport,
+    confined: t.confined,
+    restartPolicy: t.restartPolicy,
     grants: [...new Set(t.grants)],
     partitions: t.partitions,
     serves: t.serves,
     counters: t.counters,
     bySyscall: t.bySyscall,
+    ...(t.readyMs !== undefined ? { readyMs: Number(t.readyMs.toFixed(1)) } : {}),
     ...(t.lastFault ? { lastFault: t.lastFault } : {}),
   };
 }
@@ -62,7 +74,7 @@ function threadJson(t: ThreadInfo): Record<string, unknown> {
 export async function ps(s: Session): Promise<CommandResult> {
   const threads = s.hb.ps();
   const text = table(
-    ['NAME', 'STATE', 'TRANSPORT', 'SYSCALLS', 'DENIED', 'FAULTS', 'RESTARTS', 'BUSBYTES', 'SERVES', 'GRANTS', 'PARTITIONS'],
+    ['NAME', 'STATE', 'TRANSPORT', 'SYSCALLS', 'DENIED', 'FAULTS', 'RESTARTS', 'BUSBYTES', 'SERVES', 'GRANTS', 'PARTITIONS', 'CONFINED'],
     threads.map((t) => [
       t.name,
       t.state,
@@ -75,6 +87,7 @@ export async function ps(s: Session): Promise<CommandResult> {
       t.serves.join(',') || '-',
       [...new Set(t.grants)].join(',') || '-',
       t.partitions.join(',') || '-',
+      t.confined ? 'yes' : 'no',
     ]),
   );
   return { data: { threads: threads.map(threadJson) }, text };

@@ -25,10 +25,10 @@ export function demoPattern(length: number): Uint8Array {
 export async function demo(s: Session, o: DemoOptions): Promise<CommandResult> {
   const dev = s.device(o.device);
   const ee = await s.eeprom(dev.name);
-  const page = ee.pageSize();
+  const page = ee.pageSize;
   // Start a little before a page boundary and cover two more pages, so the driver must split.
-  const length = Math.min(ee.size(), Math.max(3 * page, 112));
-  const offset = Math.min(page >= 32 ? page - 16 : 0, ee.size() - length);
+  const length = Math.min(ee.size, Math.max(3 * page, 112));
+  const offset = Math.min(page >= 32 ? page - 16 : 0, ee.size - length);
   const pattern = demoPattern(length);
   const firstPage = Math.floor(offset / page);
   const lastPage = Math.floor((offset + length - 1) / page);
@@ -42,9 +42,10 @@ export async function demo(s: Session, o: DemoOptions): Promise<CommandResult> {
   const mismatches: number[] = [];
   for (let i = 0; i < length; i++) if (back[i] !== pattern[i]) mismatches.push(offset + i);
   const driver = s.hb.ps().find((t) => t.name === dev.servedBy);
-  const syscalls = s.hb.kernel.stats.syscalls;
+  const stats = s.hb.stats();
+  const syscalls = stats.syscalls;
   const busBytes = driver?.counters.busBytes ?? 0;
-  const bySyscall = { ...s.hb.kernel.stats.bySyscall };
+  const bySyscall = { ...stats.bySyscall };
   const ok = mismatches.length === 0;
 
   const pages = `pages ${firstPage}..${lastPage} of ${page} bytes`;
@@ -55,7 +56,7 @@ export async function demo(s: Session, o: DemoOptions): Promise<CommandResult> {
     : `FAILED: ${dev.name}: ${mismatches.length} of ${length} bytes differ after writing, first at ${hex(mismatches[0]!)}`;
   const text =
     `board ${s.hb.info().model} (${s.hb.board})\n` +
-    `${dev.name} ${dev.config.kind.toUpperCase()} ${dev.config.size} bytes, ${page}-byte pages, served by user thread ${dev.servedBy}\n` +
+    `${dev.name} ${ee.family.toUpperCase()} ${ee.size} bytes, ${page}-byte pages, served by ${driver?.confined ? 'confined ' : ''}user thread ${dev.servedBy}\n` +
     `wrote ${length} bytes at ${hex(offset)} across ${lastPage - firstPage + 1} pages; read back through the driver thread:\n` +
     hexdump(back, offset) +
     `${summary}\n`;

@@ -8,7 +8,7 @@ import { hexdump } from '../hexdump';
 import { hex, parseQuantity } from '../numbers';
 import type { CommandResult } from '../output';
 import type { Session } from '../session';
-import { readRange } from '../transfer';
+import { withProgress } from '../transfer';
 
 export type ReadFormat = 'hex' | 'bin' | 'json';
 
@@ -21,7 +21,8 @@ export async function read(s: Session, device: string, offsetText: string, lengt
   const offset = parseQuantity(offsetText, 'offset');
   const length = parseQuantity(lengthText, 'length');
   const ee = await s.eeprom(device);
-  const data = await readRange(s, ee, offset, length, `read ${ee.name}`);
+  ee.checkRange(offset, length);
+  const data = await withProgress(s, `read ${ee.name}`, length, ee.pageSize, (onProgress) => ee.read(offset, length, { onProgress, signal: s.signal }));
   const format = o.format ?? (o.out ? 'bin' : 'hex');
   const jsonData = { device: ee.name, offset, length, data: Buffer.from(data).toString('hex'), ...(o.out ? { out: o.out } : {}) };
   const rendered = format === 'hex' ? hexdump(data, offset) : format === 'json' ? `${JSON.stringify(jsonData)}\n` : data;
@@ -35,7 +36,7 @@ export async function read(s: Session, device: string, offsetText: string, lengt
 export async function dump(s: Session, device: string, o: { out?: string | undefined }): Promise<CommandResult> {
   if (!o.out) throw new UsageError('EINVAL', 'dump needs --out FILE (the whole device goes there); for a region on the terminal use read');
   const ee = await s.eeprom(device);
-  const data = await readRange(s, ee, 0, ee.size(), `dump ${ee.name}`);
+  const data = await withProgress(s, `dump ${ee.name}`, ee.size, ee.pageSize, (onProgress) => ee.dump({ onProgress, signal: s.signal }));
   writeFileOrFail(o.out, data);
   return {
     data: { device: ee.name, size: data.length, out: o.out },

@@ -1,9 +1,8 @@
 /**
  * `hilbridge status DEV` (busy, write-enable latch, block protection, WPEN, raw status) and
- * `hilbridge protect DEV --blocks none|upper-quarter|upper-half|all [--wpen on|off]`.
+ * `hilbridge protect DEV [--blocks none|upper-quarter|upper-half|all] [--wpen on|off]`.
  */
-import type { EepromStatus, ProtectedBlocks } from '../../userdrivers/eeprom';
-import { protectedFrom } from '../../userdrivers/eeprom';
+import { type EepromStatus, type ProtectedBlocks, protectedFrom } from '../../index';
 import { UsageError } from '../errors';
 import { hex } from '../numbers';
 import type { CommandResult } from '../output';
@@ -25,18 +24,17 @@ function describe(name: string, size: number, st: EepromStatus): string {
 export async function status(s: Session, device: string): Promise<CommandResult> {
   const ee = await s.eeprom(device);
   const st = await ee.status();
-  return { data: { device: ee.name, ...st, protectedFrom: protectedFrom(ee.size(), st.blocks) }, text: describe(ee.name, ee.size(), st) };
+  return { data: { device: ee.name, ...st, protectedFrom: protectedFrom(ee.size, st.blocks) }, text: describe(ee.name, ee.size, st) };
 }
 
 export interface ProtectOptions {
-  readonly blocks: ProtectedBlocks;
+  readonly blocks?: ProtectedBlocks | undefined;
   readonly wpen?: 'on' | 'off' | undefined;
 }
 
 export async function protect(s: Session, device: string, o: ProtectOptions): Promise<CommandResult> {
-  if (o.blocks === undefined) throw new UsageError('EINVAL', 'protect needs --blocks none|upper-quarter|upper-half|all');
+  if (o.blocks === undefined && o.wpen === undefined) throw new UsageError('EINVAL', 'protect needs --blocks none|upper-quarter|upper-half|all, --wpen on|off, or both');
   const ee = await s.eeprom(device);
-  await ee.setProtection(o.wpen === undefined ? { blocks: o.blocks } : { blocks: o.blocks, wpen: o.wpen === 'on' });
-  const st = await ee.status();
-  return { data: { device: ee.name, ...st, protectedFrom: protectedFrom(ee.size(), st.blocks) }, text: describe(ee.name, ee.size(), st) };
+  const st = await ee.protect({ blocks: o.blocks, wpen: o.wpen === undefined ? undefined : o.wpen === 'on' });
+  return { data: { device: ee.name, ...st, protectedFrom: protectedFrom(ee.size, st.blocks) }, text: describe(ee.name, ee.size, st) };
 }

@@ -18,6 +18,7 @@
 import type { Clock } from '../clock';
 import { commitLatch, noEepromFaults, type EepromFaults } from './faults';
 import type { I2cSlaveModel } from './i2c-slave';
+import type { PartPins } from '../gpio';
 import { RamStore, type MemoryStore } from './image';
 
 export interface At24ModelOptions {
@@ -46,6 +47,11 @@ export class At24Model implements I2cSlaveModel {
   readonly memory: Uint8Array;
   /** WP pin level: true = high = the whole array is write-protected. */
   wpPin = false;
+
+  /** The WP pin, for a simulated GPIO line to drive. */
+  pins(): PartPins {
+    return { wp: { level: () => (this.wpPin ? 1 : 0), drive: (l) => (this.wpPin = l === 1) } };
+  }
   writeCycles = 0;
   readonly faults: EepromFaults = noEepromFaults();
   /** The internal address pointer (next byte a current-address read returns). */

@@ -23,6 +23,7 @@ import type { Clock } from '../clock';
 import { commitLatch, noEepromFaults, type EepromFaults } from './faults';
 import { RamStore, type MemoryStore } from './image';
 import type { SpiSlaveModel } from './spi-slave';
+import type { PartPins } from '../gpio';
 
 export const AT25_OP = { WRSR: 0x01, WRITE: 0x02, READ: 0x03, WRDI: 0x04, RDSR: 0x05, WREN: 0x06 } as const;
 export const AT25_SR = { WIP: 0x01, WEL: 0x02, BP0: 0x04, BP1: 0x08, WPEN: 0x80 } as const;
@@ -53,6 +54,11 @@ export class At25Model implements SpiSlaveModel {
   readonly memory: Uint8Array;
   /** WP pin level: true = high (not asserted). */
   wpPin = true;
+
+  /** The WP pin, for a simulated GPIO line to drive. */
+  pins(): PartPins {
+    return { wp: { level: () => (this.wpPin ? 1 : 0), drive: (l) => (this.wpPin = l === 1) } };
+  }
   /** Completed-or-running internal write cycles (page writes and status writes). */
   writeCycles = 0;
   /** Switches for misbehaviour; see faults.ts. */

@@ -1,14 +1,14 @@
 /**
- * A simulated GPIO controller: lines idle high (pulled up) and can be wired to a model's pin, so
- * that driving the line changes what the simulated chip sees (e.g. an EEPROM's WP pin).
+ * A simulated GPIO controller: lines idle high (pulled up) and can be wired to a simulated part's
+ * pin, so that driving the line changes what the simulated chip sees (e.g. an EEPROM's WP pin).
  */
 import { HilError } from '../../abi/errno';
-import type { GpioController, GpioLine } from '../gpio';
+import type { GpioController, GpioLine, PinInput } from '../gpio';
 
 export class MockGpioController implements GpioController {
   readonly lineCount: number;
   private readonly levels: (0 | 1)[];
-  private readonly listeners = new Map<number, ((level: 0 | 1) => void)[]>();
+  private readonly wires = new Map<number, PinInput[]>();
 
   constructor(
     readonly name: string,
@@ -18,20 +18,17 @@ export class MockGpioController implements GpioController {
     this.levels = new Array<0 | 1>(lineCount).fill(1);
   }
 
-  /** Wires line n to a model pin: the line starts at `initial` and `onLevel` sees every change. */
-  connect(n: number, initial: 0 | 1, onLevel: (level: 0 | 1) => void): void {
-    this.check(n);
-    this.levels[n] = initial;
-    this.listeners.set(n, [...(this.listeners.get(n) ?? []), onLevel]);
-  }
-
   line(n: number): GpioLine {
     this.check(n);
     return {
       get: async () => this.levels[n]!,
       set: async (level) => {
         this.levels[n] = level;
-        for (const f of this.listeners.get(n) ?? []) f(level);
+        for (const p of this.wires.get(n) ?? []) p.drive(level);
+      },
+      wire: (pin) => {
+        this.levels[n] = pin.level();
+        this.wires.set(n, [...(this.wires.get(n) ?? []), pin]);
       },
     };
   }

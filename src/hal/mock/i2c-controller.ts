@@ -9,6 +9,7 @@
  */
 import { HilError, type ErrnoCode } from '../../abi/errno';
 import type { Clock } from '../clock';
+import type { PartPins } from '../gpio';
 import type { I2cController, I2cMessage } from '../i2c';
 import { BusFaults } from './faults';
 import type { I2cSlaveModel } from './i2c-slave';
@@ -62,6 +63,10 @@ export class MockI2cController implements I2cController {
       if (this.byAddr.has(a)) throw new HilError('EBUSY', `${this.name}: address 0x${a.toString(16)} is already taken by another model`);
     }
     for (const a of model.addresses) this.byAddr.set(a, model);
+  }
+
+  pins(address: number): PartPins | undefined {
+    return this.model(address)?.pins?.();
   }
 
   model(addr: number): I2cSlaveModel | undefined {

@@ -8,6 +8,7 @@
  */
 import { HilError, type ErrnoCode } from '../../abi/errno';
 import type { Clock } from '../clock';
+import type { PartPins } from '../gpio';
 import type { SpiController, SpiDevice, SpiDeviceOptions, SpiTransfer } from '../spi';
 import { BusFaults } from './faults';
 import type { SpiSlaveModel } from './spi-slave';
@@ -54,6 +55,10 @@ export class MockSpiController implements SpiController {
 
   model(chipSelect: number): SpiSlaveModel | undefined {
     return this.models.get(chipSelect);
+  }
+
+  pins(chipSelect: number): PartPins | undefined {
+    return this.models.get(chipSelect)?.pins?.();
   }
 
   async openDevice(opts: SpiDeviceOptions): Promise<SpiDevice> {

@@ -6,7 +6,7 @@
  */
 import { ERRNO } from '../../abi/errno';
 import { decodeI2cMsg, I2C_MSG_DESC_SIZE, I2C_MSG_READ } from '../../abi/i2c';
-import type { I2cMessage } from '../../hal/i2c';
+import type { I2cMessage } from '../../abi/i2c';
 import type { SyscallContext, SyscallResult } from '../context';
 import { Denied, Oops, resolveWindow, type Verified } from '../verify';
 
@@ -24,12 +24,13 @@ export async function i2cTransfer(ctx: SyscallContext, [dev, descs]: Verified<'i
     const what = `i2c_transfer(msgs[${at / I2C_MSG_DESC_SIZE}])`;
     if (d.reserved !== 0 || (d.flags & ~I2C_MSG_READ) !== 0) throw new Oops('EINVAL', `${what}: reserved bits set`);
     if (d.len === 0) throw new Oops('EINVAL', `${what}: zero-length message`);
-    const buf = resolveWindow(kernel.objects, t, d.part, d.off, d.len, 0x7fffffff, `${what}.buf`);
+    const read = (d.flags & I2C_MSG_READ) !== 0;
+    const buf = resolveWindow(kernel.objects, t, d.part, d.off, d.len, 0x7fffffff, `${what}.buf`, read ? 'write' : 'read');
     if (d.addr < dev.address || d.addr >= dev.address + dev.addressCount) {
       throw new Denied(`${what}: address 0x${d.addr.toString(16)} is outside ${dev.name}'s range`);
     }
     total += d.len;
-    msgs.push({ addr: d.addr, read: (d.flags & I2C_MSG_READ) !== 0, buf });
+    msgs.push({ addr: d.addr, read, buf });
   }
   if (msgs.some((m) => m.buf.length > dev.hal.maxTransferBytes)) return [-ERRNO.EMSGSIZE, 0];
   await dev.arbiter.run(t.name, () => dev.hal.transfer(msgs));

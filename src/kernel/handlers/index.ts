@@ -7,15 +7,15 @@ import type { SyscallContext, SyscallResult } from '../context';
 import type { Verified } from '../verify';
 import { i2cTransfer } from './i2c';
 import { ipcCall, ipcReceive, ipcReply } from './ipc';
-import { gpioGet, gpioSet, objList, sysNull, sysSleep, sysYield } from './misc';
-import { spiLock, spiTransceive, spiUnlock } from './spi';
+import { gpioGet, gpioSet, log, memCopy, objList, report, sysNull, sysSleep, sysYield } from './misc';
+import { spiLock, spiTransfer, spiUnlock } from './spi';
 
 export type Handler<N extends SyscallName> = (ctx: SyscallContext, args: Verified<N>) => SyscallResult | Promise<SyscallResult>;
 export type HandlerTable = { readonly [N in SyscallName]: Handler<N> };
 
 export const HANDLERS: HandlerTable = {
   null: sysNull,
-  spi_transceive: spiTransceive,
+  spi_transfer: spiTransfer,
   spi_lock: spiLock,
   spi_unlock: spiUnlock,
   i2c_transfer: i2cTransfer,
@@ -27,4 +27,7 @@ export const HANDLERS: HandlerTable = {
   ipc_receive: ipcReceive,
   ipc_reply: ipcReply,
   obj_list: objList,
+  mem_copy: memCopy,
+  report,
+  log,
 };

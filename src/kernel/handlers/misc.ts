@@ -1,6 +1,6 @@
 /**
- * Small syscalls: null (for benchmarks), sleep, yield, GPIO, and introspection of the caller's
- * own grants and partitions.
+ * Small syscalls: null (for benchmarks), sleep, yield, GPIO, copies between windows the caller
+ * may use, the program console (report, log) and introspection of the caller's own grants.
  */
 import { ERRNO } from '../../abi/errno';
 import type { SyscallContext, SyscallResult } from '../context';
@@ -28,6 +28,22 @@ export async function gpioSet(_ctx: SyscallContext, [line, value]: Verified<'gpi
   return [0, 0];
 }
 
+/** `mem_copy`: the way a server reads a lease it was lent for reading (or fills one for writing). */
+export function memCopy(ctx: SyscallContext, [dst, src]: Verified<'mem_copy'>): SyscallResult {
+  const n = Math.min(dst.length, src.length);
+  dst.set(n === src.length ? src : src.subarray(0, n));
+  ctx.kernel.stats.bytesCopied += n;
+  return [n, 0];
+}
+
+export function report(ctx: SyscallContext, [data]: Verified<'report'>): SyscallResult {
+  return [ctx.kernel.console.report(ctx.thread, data), 0];
+}
+
+export function log(ctx: SyscallContext, [level, text]: Verified<'log'>): SyscallResult {
+  return [ctx.kernel.console.log(ctx.thread, level, text), 0];
+}
+
 export function objList(ctx: SyscallContext, [out]: Verified<'obj_list'>): SyscallResult {
   const { thread: t, kernel } = ctx;
   const describe = (h: number): { handle: number; type: string; name: string; size?: number } | undefined => {
@@ -41,7 +57,7 @@ export function objList(ctx: SyscallContext, [out]: Verified<'obj_list'>): Sysca
     grants: [...t.grants].map(describe).filter(Boolean),
     partitions: [...t.domain].map(describe).filter(Boolean),
   });
-  const bytes = Buffer.from(json, 'utf8');
+  const bytes = new TextEncoder().encode(json);
   if (bytes.length > out.length) return [-ERRNO.ENOSPC, bytes.length];
   out.set(bytes);
   return [bytes.length, 0];

@@ -1,22 +1,21 @@
 /**
- * SPI syscalls: transceive, lock, unlock.
+ * SPI syscalls: transfer, lock, unlock.
  *
- * The transfer descriptors are copied out of the caller's partition before they are checked, so
- * the thread cannot change them between check and use; data buffers are then used in place
- * (the HAL reads tx from and writes rx into the partition: no copies for bulk data).
+ * The transfer descriptors are copied out of the caller's memory before they are checked, so the
+ * thread cannot change them between check and use; data buffers are then used in place (the HAL
+ * reads tx from and writes rx into the partition or the lease: no copies for bulk data).
  */
 import { ERRNO, HilError } from '../../abi/errno';
-import { decodeSpiXfer, SPI_XFER_DESC_SIZE } from '../../abi/spi';
-import type { SpiTransfer } from '../../hal/spi';
+import { decodeSpiXfer, SPI_XFER_DESC_SIZE, type SpiTransfer } from '../../abi/spi';
 import type { SyscallContext, SyscallResult } from '../context';
 import { Oops, resolveWindow, type Verified } from '../verify';
 
 const ANY_LEN = 0x7fffffff;
 
-export async function spiTransceive(ctx: SyscallContext, [dev, descs]: Verified<'spi_transceive'>): Promise<SyscallResult> {
+export async function spiTransfer(ctx: SyscallContext, [dev, descs]: Verified<'spi_transfer'>): Promise<SyscallResult> {
   const { thread: t, kernel } = ctx;
   if (descs.length === 0 || descs.length % SPI_XFER_DESC_SIZE !== 0) {
-    throw new Oops('EINVAL', `spi_transceive(xfers): ${descs.length} bytes is not a whole number of ${SPI_XFER_DESC_SIZE}-byte descriptors`);
+    throw new Oops('EINVAL', `spi_transfer(xfers): ${descs.length} bytes is not a whole number of ${SPI_XFER_DESC_SIZE}-byte descriptors`);
   }
   const copy = descs.slice();
   const view = new DataView(copy.buffer);
@@ -26,11 +25,11 @@ export async function spiTransceive(ctx: SyscallContext, [dev, descs]: Verified<
   let badBits = 0;
   for (let at = 0; at < copy.length; at += SPI_XFER_DESC_SIZE) {
     const d = decodeSpiXfer(view, at);
-    const what = `spi_transceive(xfers[${at / SPI_XFER_DESC_SIZE}])`;
+    const what = `spi_transfer(xfers[${at / SPI_XFER_DESC_SIZE}])`;
     if (d.reserved !== 0) throw new Oops('EINVAL', `${what}: reserved field is ${d.reserved}, must be 0`);
     if (d.len === 0) throw new Oops('EINVAL', `${what}: zero-length transfer`);
-    const tx = d.txPart ? resolveWindow(kernel.objects, t, d.txPart, d.txOff, d.len, ANY_LEN, `${what}.tx`) : undefined;
-    const rx = d.rxPart ? resolveWindow(kernel.objects, t, d.rxPart, d.rxOff, d.len, ANY_LEN, `${what}.rx`) : undefined;
+    const tx = d.txPart ? resolveWindow(kernel.objects, t, d.txPart, d.txOff, d.len, ANY_LEN, `${what}.tx`, 'read') : undefined;
+    const rx = d.rxPart ? resolveWindow(kernel.objects, t, d.rxPart, d.rxOff, d.len, ANY_LEN, `${what}.rx`, 'write') : undefined;
     if (d.speedHz > dev.maxSpeedHz) tooFast = d.speedHz;
     if (d.bitsPerWord !== 0 && d.bitsPerWord !== 8) badBits = d.bitsPerWord;
     total += d.len;

@@ -1,0 +1,113 @@
+/**
+ * The backends hilbridge ships, as registry entries: simulated SPI, I2C and GPIO controllers
+ * (device models, for the mock board and the tests), spidev, serprog and i2c-dev. Real backends
+ * load their native packages lazily, so a board that does not use them never touches them.
+ */
+import type { At24Config, At25Config } from '../../abi/device-config';
+import { busClockHz, chipSelect, controllerInfo, type DtNode, i2cDevBus, modelWriteCycleUs, propU32, serprogSettings, spidevBus } from '../../devicetree';
+import { At24Model } from '../../hal/mock/at24-model';
+import { At25Model } from '../../hal/mock/at25-model';
+import { MockGpioController } from '../../hal/mock/gpio-controller';
+import { MockI2cController } from '../../hal/mock/i2c-controller';
+import { FileImage, type MemoryStore } from '../../hal/mock/image';
+import { MockSpiController } from '../../hal/mock/spi-controller';
+import type { Clock } from '../../hal/clock';
+import { createI2cDevController } from '../../hal/i2cdev';
+import { createSerprogController } from '../../hal/serprog';
+import { createSpidevController } from '../../hal/spidev';
+import { type Backend, type BackendContext, BackendRegistry } from './backend';
+
+/** What every simulated part takes from its node and the context: clock, write cycle, image. */
+function modelOptions(ctx: BackendContext, node: DtNode, config: At24Config | At25Config): { clock: Clock; writeCycleUs: number; store?: MemoryStore } {
+  const image = ctx.images.get(config.name);
+  const base = { clock: ctx.clock, writeCycleUs: modelWriteCycleUs(node) ?? 5000 };
+  return image ? { ...base, store: FileImage.open(image, config.size) } : base;
+}
+
+export const MOCK_SPI: Backend = {
+  bus: 'spi',
+  compatible: 'hilbridge,mock-spi',
+  name: 'mock',
+  simulated: true,
+  where: (node, dev) => `simulated SPI bus ${controllerInfo(node).name}, chip select ${chipSelect(dev)}`,
+  async open(node, parts, ctx) {
+    const info = controllerInfo(node);
+    const bus = new MockSpiController({ name: `mock-spi:${info.name}`, clock: ctx.clock, maxTransferBytes: info.maxTransferBytes ?? 4096 });
+    for (const p of parts) {
+      const { size, pageSize, addressWidth } = p.config;
+      bus.attach(p.chipSelect, new At25Model({ size, pageSize, addressWidth, ...modelOptions(ctx, p.node, p.config) }));
+    }
+    return bus;
+  },
+};
+
+export const MOCK_I2C: Backend = {
+  bus: 'i2c',
+  compatible: 'hilbridge,mock-i2c',
+  name: 'mock',
+  simulated: true,
+  where: (node) => `simulated I2C bus ${controllerInfo(node).name}`,
+  async open(node, parts, ctx) {
+    const info = controllerInfo(node);
+    const hz = busClockHz(node);
+    const bus = new MockI2cController({
+      name: `mock-i2c:${info.name}`,
+      clock: ctx.clock,
+      ...(info.maxTransferBytes !== undefined ? { maxTransferBytes: info.maxTransferBytes } : {}),
+      ...(hz !== undefined ? { busHz: hz } : {}),
+    });
+    for (const p of parts) {
+      const { size, pageSize, addressWidth, address } = p.config;
+      bus.attach(new At24Model({ size, pageSize, addressWidth, address, ...modelOptions(ctx, p.node, p.config) }));
+    }
+    return bus;
+  },
+};
+
+export const MOCK_GPIO: Backend = {
+  bus: 'gpio',
+  compatible: 'hilbridge,mock-gpio',
+  name: 'mock',
+  simulated: true,
+  where: (node) => `simulated GPIO controller ${controllerInfo(node).name}`,
+  async open(node) {
+    return new MockGpioController(`mock-gpio:${controllerInfo(node).name}`, propU32(node, 'ngpios') ?? 32);
+  },
+};
+
+export const SPIDEV: Backend = {
+  bus: 'spi',
+  compatible: 'brcm,bcm2835-spi',
+  name: 'spidev',
+  simulated: false,
+  where: (node, dev) => `/dev/spidev${spidevBus(node)}.${chipSelect(dev)}`,
+  open: async (node) => createSpidevController({ busNumber: spidevBus(node) }),
+};
+
+export const SERPROG: Backend = {
+  bus: 'spi',
+  compatible: 'hilbridge,serprog',
+  name: 'serprog',
+  simulated: false,
+  where: (node, _dev, ctx) => `serprog ${ctx.serialPort ?? serprogSettings(node).port}`,
+  async open(node, _parts, ctx) {
+    const s = serprogSettings(node);
+    return createSerprogController({ port: ctx.serialPort ?? s.port, baudRate: s.baudRate });
+  },
+};
+
+export const I2C_DEV: Backend = {
+  bus: 'i2c',
+  compatible: 'brcm,bcm2835-i2c',
+  name: 'i2c-dev',
+  simulated: false,
+  where: (node) => i2cDevBus(node).devPath,
+  open: async (node) => createI2cDevController({ busNumber: i2cDevBus(node).bus }),
+};
+
+export const BUILTIN_BACKENDS: readonly Backend[] = [MOCK_SPI, MOCK_I2C, MOCK_GPIO, SPIDEV, SERPROG, I2C_DEV];
+
+/** A registry holding every built-in backend. */
+export function builtinBackends(): BackendRegistry {
+  return new BackendRegistry(BUILTIN_BACKENDS);
+}
