@@ -9,10 +9,16 @@
  * required properties, wrong types and values outside `enum`/`const` are errors naming the node
  * path, the property and the binding file; a compatible without a binding is a warning (the
  * root's compatible names the board and is not checked).
+ *
+ * The package's own bindings are compiled to JSON at build time (`compileBindings`, run by
+ * compile-bindings.ts), with the SHA-256 of every YAML file they came from; `builtinBindings()`
+ * uses that data when every source file still matches, and otherwise reads the YAML. The YAML
+ * parser is loaded only when YAML is read, so a command run on built-in bindings never loads it.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import type * as Yaml from 'yaml';
 import { HilError } from '../abi/errno';
 import { compatibles, findByPhandle, isEnabled, nodePath, type DtNode, type DtTree, type SourceLoc } from './tree';
 
@@ -55,16 +61,29 @@ function badBinding(file: string, what: string): HilError {
   return new HilError('EINVAL', `binding ${file}: ${what}`);
 }
 
-function readYaml(file: string): Raw {
-  let text: string;
+let yamlParse: typeof Yaml.parse | undefined;
+/** The `yaml` package, loaded on first use: it costs a large share of a short command's start-up. */
+function parseYaml(text: string): unknown {
+  yamlParse ??= (require('yaml') as typeof Yaml).parse;
+  return yamlParse(text);
+}
+
+/** Files read while loading bindings: path as loaded → SHA-256 of their bytes. */
+type SourceHashes = Map<string, string>;
+
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+function readYaml(file: string, sources?: SourceHashes): Raw {
+  let bytes: Buffer;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    bytes = fs.readFileSync(file);
   } catch (e) {
     throw new HilError((e as { code?: string }).code === 'ENOENT' ? 'ENOENT' : 'EIO', `cannot read binding ${file}: ${(e as Error).message}`);
   }
+  sources?.set(file, sha256(bytes));
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    doc = parseYaml(bytes.toString('utf8'));
   } catch (e) {
     throw badBinding(file, `not valid YAML: ${(e as Error).message}`);
   }
@@ -103,14 +122,14 @@ function propSpec(file: string, name: string, raw: unknown, base: PropSpec | und
 }
 
 /** Properties of `file` with its includes merged in (includes first, the file's own override). */
-function loadProps(file: string, dir: string, seen: readonly string[]): Map<string, PropSpec> {
+function loadProps(file: string, dir: string, seen: readonly string[], sources: SourceHashes | undefined): Map<string, PropSpec> {
   if (seen.includes(file)) throw badBinding(file, `include cycle: ${[...seen, file].map((f) => path.basename(f)).join(' -> ')}`);
-  const doc = readYaml(file);
+  const doc = readYaml(file, sources);
   const props = new Map<string, PropSpec>();
   for (const inc of includeNames(file, doc.include)) {
     const incFile = path.join(dir, inc);
     if (!fs.existsSync(incFile)) throw badBinding(file, `included file "${inc}" not found in ${dir}`);
-    for (const [k, v] of loadProps(incFile, dir, [...seen, file])) props.set(k, v);
+    for (const [k, v] of loadProps(incFile, dir, [...seen, file], sources)) props.set(k, v);
   }
   if (doc.properties !== undefined) {
     if (!isObj(doc.properties)) throw badBinding(file, '"properties" must be a mapping');
@@ -119,18 +138,24 @@ function loadProps(file: string, dir: string, seen: readonly string[]): Map<stri
   return props;
 }
 
+const isBindingFile = (f: string): boolean => f.endsWith('.yaml') || f.endsWith('.yml');
+
 /** Loads every *.yaml in `dir`; files with a `compatible` become bindings, others are include-only. */
 export function loadBindings(dir: string): Map<string, Binding> {
+  return loadBindingsFrom(dir, undefined);
+}
+
+function loadBindingsFrom(dir: string, sources: SourceHashes | undefined): Map<string, Binding> {
   let names: string[];
   try {
-    names = fs.readdirSync(dir).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml')).sort();
+    names = fs.readdirSync(dir).filter(isBindingFile).sort();
   } catch (e) {
     throw new HilError('ENOENT', `cannot read the bindings directory ${dir}: ${(e as Error).message}`);
   }
   const out = new Map<string, Binding>();
   for (const name of names) {
     const file = path.join(dir, name);
-    const doc = readYaml(file);
+    const doc = readYaml(file, sources);
     if (doc.compatible === undefined) continue;
     if (typeof doc.compatible !== 'string') throw badBinding(file, '"compatible" must be a string');
     const prev = out.get(doc.compatible);
@@ -139,10 +164,92 @@ export function loadBindings(dir: string): Map<string, Binding> {
       compatible: doc.compatible,
       file,
       description: typeof doc.description === 'string' ? doc.description.trim() : '',
-      properties: loadProps(file, dir, []),
+      properties: loadProps(file, dir, [], sources),
     });
   }
   return out;
+}
+
+/** Version of the compiled form; data of another version is not used. */
+export const COMPILED_BINDINGS_FORMAT = 1;
+/** The compiled built-in bindings, next to this module once built (dist/src/devicetree/). */
+export const COMPILED_BINDINGS_FILE = 'builtin-bindings.json';
+
+/** A property spec as JSON holds it (absent fields are undefined in a `PropSpec`). */
+export interface CompiledPropSpec {
+  readonly type?: PropType;
+  readonly required: boolean;
+  readonly default?: number | string | boolean | number[] | string[];
+  readonly enum?: readonly (number | string)[];
+  readonly const?: number | string;
+  readonly description?: string;
+}
+
+/** Bindings of one directory as data: the merged result of loading its YAML, and where it came from. */
+export interface CompiledBindings {
+  readonly format: number;
+  /** Every file read, relative to the directory, with the SHA-256 of its bytes. */
+  readonly sources: readonly { readonly file: string; readonly sha256: string }[];
+  /** In load order; `file` relative to the directory; properties in merge order. */
+  readonly bindings: readonly {
+    readonly compatible: string;
+    readonly file: string;
+    readonly description: string;
+    readonly properties: readonly (readonly [string, CompiledPropSpec])[];
+  }[];
+}
+
+/** Reads the YAML bindings of `dir` (includes merged, as `loadBindings`) into data for JSON. */
+export function compileBindings(dir: string): CompiledBindings {
+  const sources: SourceHashes = new Map();
+  const loaded = loadBindingsFrom(dir, sources);
+  return {
+    format: COMPILED_BINDINGS_FORMAT,
+    sources: [...sources].map(([file, hash]) => ({ file: path.relative(dir, file), sha256: hash })),
+    bindings: [...loaded.values()].map((b) => ({
+      compatible: b.compatible,
+      file: path.relative(dir, b.file),
+      description: b.description,
+      properties: [...b.properties].map(([name, spec]) => [name, JSON.parse(JSON.stringify(spec)) as CompiledPropSpec] as const),
+    })),
+  };
+}
+
+/** Bindings from compiled data, their files resolved against `dir`: what `loadBindings(dir)` gives. */
+export function bindingsFromCompiled(data: CompiledBindings, dir: string): Map<string, Binding> {
+  const out = new Map<string, Binding>();
+  for (const b of data.bindings) {
+    const properties = new Map<string, PropSpec>();
+    for (const [name, p] of b.properties) {
+      properties.set(name, { type: p.type, required: p.required, default: p.default, enum: p.enum, const: p.const, description: p.description });
+    }
+    out.set(b.compatible, { compatible: b.compatible, file: path.join(dir, b.file), description: b.description, properties });
+  }
+  return out;
+}
+
+/**
+ * The bindings compiled into `dataFile` from `dir`, or undefined when there is no such data (not
+ * built, unreadable, another format) or it is stale: a binding file was added, removed or changed
+ * since it was compiled. Reads and hashes the sources, but parses no YAML.
+ */
+export function loadCompiledBindings(dataFile: string, dir: string): Map<string, Binding> | undefined {
+  let data: CompiledBindings;
+  try {
+    data = JSON.parse(fs.readFileSync(dataFile, 'utf8')) as CompiledBindings;
+  } catch {
+    return undefined;
+  }
+  if (data?.format !== COMPILED_BINDINGS_FORMAT || !Array.isArray(data.sources) || !Array.isArray(data.bindings)) return undefined;
+  try {
+    const listed = fs.readdirSync(dir).filter(isBindingFile).sort();
+    const compiledHere = data.sources.map((s) => s.file).filter((f) => path.dirname(f) === '.' && isBindingFile(f)).sort();
+    if (listed.length !== compiledHere.length || listed.some((f, i) => f !== compiledHere[i])) return undefined;
+    for (const s of data.sources) if (sha256(fs.readFileSync(path.join(dir, s.file))) !== s.sha256) return undefined;
+  } catch {
+    return undefined;
+  }
+  return bindingsFromCompiled(data, dir);
 }
 
 /** dts/bindings of this package, found from this file's location (src/ or dist/src/). */
@@ -157,9 +264,15 @@ export function defaultBindingsDir(): string {
 }
 
 let cached: Bindings | undefined;
-/** The package's own bindings, loaded once. */
+/**
+ * The package's own bindings, loaded once: from the data compiled at build time when it matches
+ * the YAML files, else (running from sources, or a binding edited since the build) from the YAML.
+ */
 export function builtinBindings(): Bindings {
-  cached ??= loadBindings(defaultBindingsDir());
+  if (!cached) {
+    const dir = defaultBindingsDir();
+    cached = loadCompiledBindings(path.join(__dirname, COMPILED_BINDINGS_FILE), dir) ?? loadBindings(dir);
+  }
   return cached;
 }
 

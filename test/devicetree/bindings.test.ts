@@ -61,6 +61,12 @@ describe('validation', () => {
     expect(r.warnings).toEqual([]);
   });
 
+  test('hilbridge,timing-model is a flag on both mock controllers', () => {
+    for (const c of ['hilbridge,mock-spi', 'hilbridge,mock-i2c']) expect(builtinBindings().get(c)!.properties.get('hilbridge,timing-model')?.type).toBe('boolean');
+    expect(errorsOf(board('\t\thilbridge,timing-model;'))).toEqual([]);
+    expect(errorsOf(board('\t\thilbridge,timing-model = <1>;'))[0]!.message).toMatch(/"hilbridge,timing-model" is a flag \(type boolean\)/);
+  });
+
   test('a correct AT25 passes', () => {
     expect(errorsOf(at25(ok))).toEqual([]);
   });

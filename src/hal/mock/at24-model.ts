@@ -56,9 +56,10 @@ export class At24Model implements I2cSlaveModel {
   readonly faults: EepromFaults = noEepromFaults();
   /** The internal address pointer (next byte a current-address read returns). */
   pointer = 0;
+  /** Write-cycle time tWR in microseconds: how long a page write keeps the chip from acknowledging. */
+  readonly writeCycleUs: number;
 
   private readonly clock: Clock;
-  private readonly tWR: number;
   private readonly base: number;
   private readonly store: MemoryStore;
   private busyUntil = -1;
@@ -86,7 +87,7 @@ export class At24Model implements I2cSlaveModel {
     this.base = base;
     this.addresses = Array.from({ length: span }, (_, i) => base + i);
     this.clock = opts.clock;
-    this.tWR = opts.writeCycleUs ?? 5000;
+    this.writeCycleUs = opts.writeCycleUs ?? 5000;
     this.store = opts.store ?? new RamStore(opts.memory ?? size);
     this.memory = this.store.bytes;
     if (this.memory.length !== size) throw new RangeError(`memory is ${this.memory.length} bytes, part is ${size}`);
@@ -161,7 +162,7 @@ export class At24Model implements I2cSlaveModel {
     if (this.wpPin) return; // protected: acknowledged, no write cycle, ready at once
     commitLatch(this.latch, this.store, this.faults);
     this.latch.clear();
-    this.busyUntil = this.clock.nowUs() + this.tWR;
+    this.busyUntil = this.clock.nowUs() + this.writeCycleUs;
     this.writeCycles++;
     if (this.faults.hangOnCycle > 0 && --this.faults.hangOnCycle === 0) this.faults.stuckBusy = true;
   }

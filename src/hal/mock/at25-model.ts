@@ -63,9 +63,10 @@ export class At25Model implements SpiSlaveModel {
   writeCycles = 0;
   /** Switches for misbehaviour; see faults.ts. */
   readonly faults: EepromFaults = noEepromFaults();
+  /** Write-cycle time tWC in microseconds: how long a page or status write keeps the chip busy. */
+  readonly writeCycleUs: number;
 
   private readonly clock: Clock;
-  private readonly tWC: number;
   private readonly addrBytes: number;
   private readonly store: MemoryStore;
   private sr = 0; // WEL, BP0, BP1, WPEN (WIP is derived from busyUntil)
@@ -87,7 +88,7 @@ export class At25Model implements SpiSlaveModel {
     if (!(size > 0) || !(pageSize > 0) || size % pageSize !== 0) throw new RangeError(`size ${size} must be a multiple of page size ${pageSize}`);
     this.geometry = { size, pageSize, addressWidth };
     this.clock = opts.clock;
-    this.tWC = opts.writeCycleUs ?? 5000;
+    this.writeCycleUs = opts.writeCycleUs ?? 5000;
     this.addrBytes = addressWidth <= 9 ? 1 : addressWidth / 8;
     this.store = opts.store ?? new RamStore(opts.memory ?? opts.size);
     this.memory = this.store.bytes;
@@ -234,7 +235,7 @@ export class At25Model implements SpiSlaveModel {
   }
 
   private startCycle(): void {
-    this.busyUntil = this.clock.nowUs() + this.tWC;
+    this.busyUntil = this.clock.nowUs() + this.writeCycleUs;
     this.welClearsAtCycleEnd = true;
     this.writeCycles++;
     if (this.faults.hangOnCycle > 0 && --this.faults.hangOnCycle === 0) this.faults.stuckBusy = true;

@@ -5,6 +5,13 @@
  * chip select"), advances the models' clock by the time each transfer would take on the wire, and
  * treats a chip select with no model as a floating bus (MISO reads 0xff). `faults` fails a chosen
  * transaction with an errno, optionally after some of its transfers reached the chip.
+ *
+ * Timing (timing.ts): the clock of a transfer is its `speedHz`, else the device's `maxSpeedHz`
+ * (the devicetree's `spi-max-frequency`). With the timing model off (the default) a transaction
+ * costs its wire time on a virtual clock and no time at all on the real one. With it on
+ * (`timing`), it costs wire time plus the host's per-transaction, per-transfer and chip-select
+ * overheads, and `transfer` resolves only once that much time has passed on the clock, real or
+ * virtual; the models see each chip-select edge and byte at its modelled time.
  */
 import { HilError, type ErrnoCode } from '../../abi/errno';
 import type { Clock } from '../clock';
@@ -12,6 +19,7 @@ import type { PartPins } from '../gpio';
 import type { SpiController, SpiDevice, SpiDeviceOptions, SpiTransfer } from '../spi';
 import { BusFaults } from './faults';
 import type { SpiSlaveModel } from './spi-slave';
+import { paceSteps, resolveTiming, runSteps, SPI_TIMING_RPI, spiXferWireUs, type BusSteps, type MockBusTime, type SpiTiming } from './timing';
 
 export interface MockXferRecord {
   readonly tx: Uint8Array;
@@ -33,20 +41,29 @@ export interface MockSpiOptions {
   readonly clock: Clock;
   /** Most bytes per transaction, like spidev's bufsiz. */
   readonly maxTransferBytes?: number;
+  /**
+   * The timing model: `true` for spidev-on-a-Raspberry-Pi overheads (`SPI_TIMING_RPI`), or some
+   * of them replaced. Absent or false: off.
+   */
+  readonly timing?: boolean | Partial<SpiTiming>;
 }
 
 export class MockSpiController implements SpiController {
   readonly name: string;
   readonly log: MockTransactionRecord[] = [];
   readonly faults = new BusFaults();
+  /** The timing model's overheads, or undefined when it is off. */
+  readonly timing: SpiTiming | undefined;
   private readonly models = new Map<number, SpiSlaveModel>();
   private readonly clock: Clock;
   readonly maxTransferBytes: number;
+  private busTime = { transactions: 0, wireUs: 0, overheadUs: 0 };
 
   constructor(opts: MockSpiOptions) {
     this.name = opts.name;
     this.clock = opts.clock;
     this.maxTransferBytes = opts.maxTransferBytes ?? 4096;
+    this.timing = resolveTiming(opts.timing, SPI_TIMING_RPI, opts.name);
   }
 
   attach(chipSelect: number, model: SpiSlaveModel): void {
@@ -61,6 +78,11 @@ export class MockSpiController implements SpiController {
     return this.models.get(chipSelect)?.pins?.();
   }
 
+  /** Modelled time charged so far (a copy): the wire share of it is the bus limit. */
+  get time(): MockBusTime {
+    return { ...this.busTime };
+  }
+
   async openDevice(opts: SpiDeviceOptions): Promise<SpiDevice> {
     return new MockSpiDevice(this, opts);
   }
@@ -69,26 +91,51 @@ export class MockSpiController implements SpiController {
     /* nothing held */
   }
 
-  /** Runs one transaction synchronously; the device wrapper makes it a promise. */
+  /**
+   * Runs one transaction synchronously, advancing the clock by its modelled time (a real clock
+   * does not wait: `transact`, what devices call, is the timed path).
+   */
   run(opts: SpiDeviceOptions, xfers: readonly SpiTransfer[]): void {
+    runSteps(this.clock, this.steps(opts, xfers));
+  }
+
+  /** One transaction as a device runs it: with the timing model on, it takes its modelled time. */
+  async transact(opts: SpiDeviceOptions, xfers: readonly SpiTransfer[]): Promise<void> {
+    if (this.timing) await paceSteps(this.clock, this.steps(opts, xfers));
+    else this.run(opts, xfers);
+  }
+
+  private *steps(opts: SpiDeviceOptions, xfers: readonly SpiTransfer[]): BusSteps {
     const total = xfers.reduce((n, x) => n + x.len, 0);
     if (total > this.maxTransferBytes) {
       throw new HilError('EMSGSIZE', `${this.name}: transaction of ${total} bytes exceeds the bus limit of ${this.maxTransferBytes}`);
     }
+    const wire = xfers.map((x) => spiXferWireUs(x, opts.maxSpeedHz));
+    const t = this.timing;
+    const time = this.busTime;
+    time.transactions++;
     const fault = this.faults.next();
     const model = this.models.get(opts.chipSelect);
     const records: MockXferRecord[] = [];
-    if (fault && fault.afterOps === 0) {
-      this.log.push({ chipSelect: opts.chipSelect, xfers: records, error: fault.code });
-      throw new HilError(fault.code, `${this.name}: injected bus error on chip select ${opts.chipSelect}`);
+    const fail = (code: ErrnoCode, when: string): HilError => {
+      this.log.push({ chipSelect: opts.chipSelect, xfers: records, error: code });
+      return new HilError(code, `${this.name}: injected bus error on chip select ${opts.chipSelect}${when}`);
+    };
+    if (t) {
+      time.overheadUs += t.transactionUs;
+      yield t.transactionUs;
     }
+    if (fault && fault.afterOps === 0) throw fail(fault.code, '');
     model?.select();
     for (let i = 0; i < xfers.length; i++) {
       const x = xfers[i]!;
       if (fault && i === fault.afterOps) {
         model?.deselect();
-        this.log.push({ chipSelect: opts.chipSelect, xfers: records, error: fault.code });
-        throw new HilError(fault.code, `${this.name}: injected bus error on chip select ${opts.chipSelect} after ${i} transfers`);
+        throw fail(fault.code, ` after ${i} transfers`);
+      }
+      if (t) {
+        time.overheadUs += t.transferUs;
+        yield t.transferUs;
       }
       const tx = new Uint8Array(x.len);
       if (x.tx) tx.set(x.tx.subarray(0, x.len));
@@ -96,19 +143,21 @@ export class MockSpiController implements SpiController {
       for (let b = 0; b < x.len; b++) rx[b] = model ? model.exchange(tx[b]!) & 0xff : 0xff;
       if (x.rx) x.rx.set(rx.subarray(0, Math.min(x.len, x.rx.length)));
       const speed = x.speedHz && x.speedHz > 0 ? x.speedHz : opts.maxSpeedHz;
-      this.clock.advanceUs((x.len * 8 * 1e6) / speed + (x.delayUs ?? 0));
+      time.wireUs += wire[i]!;
+      yield wire[i]!;
       records.push({ tx, rx, speedHz: speed, csChange: x.csChange ?? false });
       if (x.csChange && i < xfers.length - 1) {
         model?.deselect();
+        if (t) {
+          time.overheadUs += t.csChangeUs;
+          yield t.csChangeUs;
+        }
         model?.select();
       }
     }
     model?.deselect();
-    if (fault) {
-      // the whole transaction reached the chip, but the controller reports a failure
-      this.log.push({ chipSelect: opts.chipSelect, xfers: records, error: fault.code });
-      throw new HilError(fault.code, `${this.name}: injected bus error on chip select ${opts.chipSelect} after the transaction`);
-    }
+    // the whole transaction reached the chip, but the controller reports a failure
+    if (fault) throw fail(fault.code, ' after the transaction');
     this.log.push({ chipSelect: opts.chipSelect, xfers: records });
   }
 }
@@ -121,8 +170,8 @@ class MockSpiDevice implements SpiDevice {
   ) {
     this.maxTransferBytes = bus.maxTransferBytes;
   }
-  async transfer(xfers: readonly SpiTransfer[]): Promise<void> {
-    this.bus.run(this.opts, xfers);
+  transfer(xfers: readonly SpiTransfer[]): Promise<void> {
+    return this.bus.transact(this.opts, xfers);
   }
   async close(): Promise<void> {
     /* nothing held */

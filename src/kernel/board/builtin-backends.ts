@@ -4,7 +4,7 @@
  * load their native packages lazily, so a board that does not use them never touches them.
  */
 import type { At24Config, At25Config } from '../../abi/device-config';
-import { busClockHz, chipSelect, controllerInfo, type DtNode, i2cDevBus, modelWriteCycleUs, propU32, serprogSettings, spidevBus } from '../../devicetree';
+import { busClockHz, chipSelect, controllerInfo, type DtNode, i2cDevBus, modelWriteCycleUs, propBool, propU32, serprogSettings, spidevBus } from '../../devicetree';
 import { At24Model } from '../../hal/mock/at24-model';
 import { At25Model } from '../../hal/mock/at25-model';
 import { MockGpioController } from '../../hal/mock/gpio-controller';
@@ -32,7 +32,12 @@ export const MOCK_SPI: Backend = {
   where: (node, dev) => `simulated SPI bus ${controllerInfo(node).name}, chip select ${chipSelect(dev)}`,
   async open(node, parts, ctx) {
     const info = controllerInfo(node);
-    const bus = new MockSpiController({ name: `mock-spi:${info.name}`, clock: ctx.clock, maxTransferBytes: info.maxTransferBytes ?? 4096 });
+    const bus = new MockSpiController({
+      name: `mock-spi:${info.name}`,
+      clock: ctx.clock,
+      maxTransferBytes: info.maxTransferBytes ?? 4096,
+      timing: propBool(node, 'hilbridge,timing-model'),
+    });
     for (const p of parts) {
       const { size, pageSize, addressWidth } = p.config;
       bus.attach(p.chipSelect, new At25Model({ size, pageSize, addressWidth, ...modelOptions(ctx, p.node, p.config) }));
@@ -53,6 +58,7 @@ export const MOCK_I2C: Backend = {
     const bus = new MockI2cController({
       name: `mock-i2c:${info.name}`,
       clock: ctx.clock,
+      timing: propBool(node, 'hilbridge,timing-model'),
       ...(info.maxTransferBytes !== undefined ? { maxTransferBytes: info.maxTransferBytes } : {}),
       ...(hz !== undefined ? { busHz: hz } : {}),
     });
