@@ -38,22 +38,24 @@ export {
 } from './image';
 
 export interface ParseOptions {
-  /** Names the file in error messages (default "image"); also the extension hint for 'auto'. */
+  /** Names the file in error messages (default "image"), e.g. its path or "standard input". */
   readonly source?: string;
+  /** The file name whose extension hints the format for 'auto' (default: `source`). */
+  readonly fileName?: string;
 }
 
 /**
- * Reads a file's bytes as `format`, or detects it ('auto': content first, `source`'s extension as
- * a hint). Never returns an empty image: a file without data is refused (ENODATA). Malformed
- * content is an ImageFormatError (EINVAL) naming the line and what is wrong with it.
- * A 'bin' image's one segment shares memory with `bytes`.
+ * Reads a file's bytes as `format`, or detects it ('auto': content first, the extension of
+ * `fileName` (or `source`) as a hint). Never returns an empty image: a file without data is
+ * refused (ENODATA). Malformed content is an ImageFormatError (EINVAL) naming the line and what
+ * is wrong with it. A 'bin' image's one segment shares memory with `bytes`.
  */
 export function parseImage(bytes: Uint8Array, format: ImageFormat | 'auto', o: ParseOptions = {}): SparseImage {
   const source = o.source ?? 'image';
   if (format !== 'auto' && !isImageFormat(format)) {
     throw new HilError('EINVAL', `unknown image format "${String(format)}"; use bin, ihex, srec or auto`);
   }
-  const f = format === 'auto' ? detectFormat(bytes, o.source) : format;
+  const f = format === 'auto' ? detectFormat(bytes, o.fileName ?? o.source) : format;
   if (bytes.length === 0) throw new ImageFormatError('ENODATA', `${source} is empty (0 bytes); there is nothing to write or compare`);
   if (f === 'bin') return { format: f, segments: [{ address: 0, data: bytes }] };
   const pieces = f === 'ihex' ? parseIntelHexPieces(bytes, source) : parseSRecordPieces(bytes, source);

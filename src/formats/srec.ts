@@ -3,8 +3,8 @@
  * an image with the smallest address width its highest address allows.
  *
  * Hand-written: the npm registry has no maintained S-record package. node-srec (CoffeeScript
- * output, last published years ago, pulls in `request` to fetch files over HTTP) is not even
- * served by the registry any more; the small parsers found in public code either skip the checksum
+ * output, writes S3 records only, pulls in `request` to fetch files over HTTP) is no longer
+ * installable from the registry; the small parsers found in public code either skip the checksum
  * test (an operator-precedence slip makes it always pass) or handle S3 only. The format is small,
  * and owning it lets every error name its line.
  *

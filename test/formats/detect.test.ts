@@ -37,6 +37,12 @@ test('an empty file: the extension, else bin (the parser then says it is empty)'
   expect(() => parseImage(new Uint8Array(0), 'auto', { source: 'x.srec' })).toThrow('x.srec is empty (0 bytes); there is nothing to write or compare');
 });
 
+test('parseImage takes the hint from fileName when the source is not a file name', () => {
+  const damaged = bytesOf(`:10zz\n${IHEX_EOF}\n`);
+  expect(() => parseImage(damaged, 'auto', { source: 'standard input', fileName: 'x.bin' })).not.toThrow();
+  expect(() => parseImage(damaged, 'auto', { source: 'standard input' })).toThrow(/^standard input line 1: 'z' at column 4 is not a hex digit/);
+});
+
 test('only the first lines are judged; a long file is not read to its end', () => {
   const big = formatImage(new Uint8Array(100_000), 0, 'ihex');
   expect(big.length).toBeGreaterThan(4096);
