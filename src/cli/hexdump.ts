@@ -14,6 +14,10 @@ export interface HexdumpOptions {
   readonly fold?: boolean;
 }
 
+/** "00 ".."ff " and the ASCII column's character for each byte value (a 1 MiB dump is 65,536 lines). */
+const HEX_CELL = Array.from({ length: 256 }, (_, b) => `${b.toString(16).padStart(2, '0')} `);
+const ASCII_CELL = Array.from({ length: 256 }, (_, b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.'));
+
 function sameLine(data: Uint8Array, a: number, b: number): boolean {
   for (let i = 0; i < 16; i++) if (data[a + i] !== data[b + i]) return false;
   return true;
@@ -44,9 +48,9 @@ export function hexdump(data: Uint8Array, base = 0, o: HexdumpOptions = {}): str
     for (let col = 0; col < 16; col++) {
       const addr = row + col;
       const b = addr >= base && addr < end ? data[addr - base]! : undefined;
-      hexPart += b === undefined ? '   ' : `${b.toString(16).padStart(2, '0')} `;
+      hexPart += b === undefined ? '   ' : HEX_CELL[b]!;
       if (col === 7) hexPart += ' ';
-      ascii += b === undefined ? ' ' : b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.';
+      ascii += b === undefined ? ' ' : ASCII_CELL[b]!;
     }
     lines.push(`${row.toString(16).padStart(width, '0')}  ${hexPart} |${ascii}|`);
   }

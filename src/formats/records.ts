@@ -35,7 +35,12 @@ export function lineError(source: string, line: number, what: string): ImageForm
   return new ImageFormatError('EINVAL', `${source} line ${line}: ${what}`, line);
 }
 
-const HEX = /^[0-9A-Fa-f]*$/;
+/** Value of each ASCII hex digit, -1 for every other character. */
+const NIBBLE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  NIBBLE['0123456789abcdef'.charCodeAt(i)] = i;
+  NIBBLE['0123456789ABCDEF'.charCodeAt(i)] = i;
+}
 
 function describeChar(c: string): string {
   if (c === ' ') return 'a space';
@@ -47,23 +52,32 @@ function describeChar(c: string): string {
 /**
  * Decodes line.text from index `from` on as hex bytes. `kind` names the record with its article
  * ("an Intel HEX record"). Refuses non-hex characters (with their column) and an odd digit count.
+ * (A table lookup rather than a regular expression and Buffer.from: a 1 MiB image is 65,536 lines.)
  */
 export function decodeHex(source: string, line: Line, from: number, kind: string): Uint8Array {
-  const digits = line.text.slice(from);
-  if (!HEX.test(digits)) {
-    const i = [...digits].findIndex((c) => !/[0-9A-Fa-f]/.test(c));
-    const c = digits[i]!;
-    throw lineError(
-      source,
-      line.number,
-      `${describeChar(c)} at column ${line.column + from + i} is not a hex digit; ${kind} holds only hex digits after its start code` +
-        (c === ' ' || c === '\t' ? ' (no spaces inside a record)' : ''),
-    );
+  const text = line.text;
+  const digits = text.length - from;
+  const out = new Uint8Array(digits >> 1);
+  for (let i = from; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    const v = code < 128 ? NIBBLE[code]! : -1;
+    if (v < 0) {
+      const c = text[i]!;
+      throw lineError(
+        source,
+        line.number,
+        `${describeChar(c)} at column ${line.column + i} is not a hex digit; ${kind} holds only hex digits after its start code` +
+          (c === ' ' || c === '\t' ? ' (no spaces inside a record)' : ''),
+      );
+    }
+    const j = i - from;
+    if (j & 1) out[j >> 1] = out[j >> 1]! | v;
+    else out[j >> 1] = v << 4; // past the end (an odd last digit) a typed array ignores the write
   }
-  if (digits.length % 2) {
-    throw lineError(source, line.number, `odd number of hex digits (${digits.length}); every byte of ${kind} takes two, so a digit is missing or extra`);
+  if (digits % 2) {
+    throw lineError(source, line.number, `odd number of hex digits (${digits}); every byte of ${kind} takes two, so a digit is missing or extra`);
   }
-  return new Uint8Array(Buffer.from(digits, 'hex'));
+  return out;
 }
 
 /** The advice appended to every corruption error. */
