@@ -1,17 +1,86 @@
 /**
  * Reading and writing the user's files (`--in`, `--out`) with errors that say which file and
  * what to do, and `--hex` byte strings.
+ *
+ * `-` names standard input (for `--in`) or standard output (for `--out`), so an image can come
+ * from or go to a pipe: `hilbridge dump eeprom0 --out - | gzip > chip.bin.gz`. Both are read and
+ * written synchronously on the file descriptors, byte for byte, so the helpers keep the same
+ * synchronous signature for files and pipes, and the whole image is out before the process exits
+ * (no stream buffer left to drain). A reader that stops early (`| head -c 10`) is not an error:
+ * the write stops quietly and says so in its result. A command whose data goes to standard output
+ * must print its own messages to standard error (see isStdio).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import { HilError } from '../index';
 import { UsageError } from './errors';
+
+/** The path that means standard input or standard output. */
+export const STDIO_PATH = '-';
+
+/** Whether `--in`/`--out` names standard input/output: then human messages belong on standard error. */
+export function isStdio(path: string | undefined): boolean {
+  return path === STDIO_PATH;
+}
+
+/** "standard input" / "standard output" for `-`, else the path: for messages. */
+export function describePath(path: string, direction: 'input' | 'output'): string {
+  return isStdio(path) ? `standard ${direction}` : path;
+}
+
+/** Whether `--out` goes to a terminal (where raw binary would garble the screen). */
+export function outputIsTerminal(path: string | undefined): boolean {
+  return isStdio(path) && isatty(1);
+}
 
 function why(e: unknown): { code: string; text: string } {
   const code = (e as { code?: unknown }).code;
   return { code: typeof code === 'string' ? code : 'EIO', text: e instanceof Error ? e.message : String(e) };
 }
 
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+/** Waits a little without returning to the event loop (a non-blocking descriptor said EAGAIN). */
+function pause(ms: number): void {
+  Atomics.wait(sleeper, 0, 0, ms);
+}
+
+/** Everything on a descriptor until end of file; copes with a descriptor another process made non-blocking. */
+function readAll(fd: number): Uint8Array {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const buf = Buffer.allocUnsafe(64 * 1024);
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(fd, buf, 0, buf.length, null);
+    } catch (e) {
+      const { code } = why(e);
+      if (code === 'EAGAIN') {
+        pause(5);
+        continue;
+      }
+      if (code === 'EOF') break; // Windows pipes
+      throw e;
+    }
+    if (n === 0) break;
+    chunks.push(Buffer.from(buf.subarray(0, n)));
+    total += n;
+  }
+  return new Uint8Array(Buffer.concat(chunks, total));
+}
+
+/** The whole file, or all of standard input for `-`. `what` names it in errors ("input file"). */
 export function readFileOrFail(path: string, what: string): Uint8Array {
+  if (isStdio(path)) {
+    if (isatty(0)) {
+      throw new UsageError('EINVAL', `${what} is standard input (-), which is a terminal; pipe the data in (e.g. cat chip.bin | hilbridge …) or give a file name`);
+    }
+    try {
+      return readAll(0);
+    } catch (e) {
+      throw new HilError('EIO', `cannot read ${what} from standard input: ${why(e).text}`);
+    }
+  }
   try {
     return new Uint8Array(readFileSync(path));
   } catch (e) {
@@ -23,9 +92,61 @@ export function readFileOrFail(path: string, what: string): Uint8Array {
   }
 }
 
-export function writeFileOrFail(path: string, data: string | Uint8Array): void {
+/** How a write went: `closedEarly` when standard output's reader went away before the end. */
+export interface WriteResult {
+  readonly bytes: number;
+  readonly closedEarly: boolean;
+}
+
+let epipeQuieted = false;
+
+/**
+ * After the reader of standard output has gone, later writes through process.stdout (a command's
+ * summary) would fail the same way and, unhandled, end the process with a stack trace. They are
+ * dropped instead: there is nobody left to read them.
+ */
+function quietStdoutEpipe(): void {
+  if (epipeQuieted) return;
+  epipeQuieted = true;
+  process.stdout.on('error', (e: unknown) => {
+    if (why(e).code !== 'EPIPE') throw e;
+  });
+}
+
+function writeAll(fd: number, data: Uint8Array): WriteResult {
+  let done = 0;
+  while (done < data.length) {
+    try {
+      done += writeSync(fd, data, done, data.length - done);
+    } catch (e) {
+      const { code } = why(e);
+      if (code === 'EAGAIN') {
+        pause(1);
+        continue;
+      }
+      if (code === 'EPIPE') {
+        quietStdoutEpipe();
+        return { bytes: done, closedEarly: true };
+      }
+      throw e;
+    }
+  }
+  return { bytes: done, closedEarly: false };
+}
+
+/** Writes a file, or standard output for `-` (a reader that closes early is not an error). */
+export function writeFileOrFail(path: string, data: string | Uint8Array): WriteResult {
+  const bytes = typeof data === 'string' ? new Uint8Array(Buffer.from(data, 'utf8')) : data;
+  if (isStdio(path)) {
+    try {
+      return writeAll(1, bytes);
+    } catch (e) {
+      throw new HilError('EIO', `cannot write to standard output: ${why(e).text}`);
+    }
+  }
   try {
-    writeFileSync(path, data);
+    writeFileSync(path, bytes);
+    return { bytes: bytes.length, closedEarly: false };
   } catch (e) {
     const w = why(e);
     const hint = w.code === 'ENOENT' ? 'its directory does not exist' : w.code === 'EACCES' ? 'permission denied' : w.text;
