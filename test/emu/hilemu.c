@@ -46,7 +46,8 @@
  * (accepted, never delivered), line-info watches, the v1 ABI, debounce timing.
  *
  * Listing: scandir (what Node's fs.readdir uses) shows the emulated nodes in their directory and
- * hides reserved ones. stat is not covered: libuv calls statx directly.
+ * hides reserved ones. Not covered: stat (libuv calls statx directly), readdir (fs.opendir), and
+ * opens glibc makes internally (fopen); relative paths through openat are not checked either.
  *
  * Thread-safe: spi-device and Node's fs run these calls on libuv's thread pool; one mutex guards
  * the descriptor table and GPIO state (held while a GPIO change is reported, so the server sees

@@ -76,7 +76,7 @@ export function listGpioChips(devDir = '/dev'): GpioChipEntry[] {
       sys.close(c.fd);
       return { path, name: c.name, label: c.label, lines: c.lines };
     } catch (e) {
-      const err = chipPathError(e, path, () => []);
+      const err = chipPathError(e, path);
       return { path, name: basename(path), label: '', lines: 0, error: { code: err.code, message: err.message } };
     }
   });
@@ -191,8 +191,11 @@ export class GpiochipController implements GpioController, ChipRef {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const l of [...this.lines.values()]) await l.release();
-    this.sys.close(this.fd);
+    try {
+      for (const l of [...this.lines.values()]) await l.release();
+    } finally {
+      this.sys.close(this.fd);
+    }
   }
 
   /** For GpiochipLine: its descriptor is gone. */

@@ -20,7 +20,7 @@ export interface GpioChipEntry {
 }
 
 export const GPIO_PERMISSION_ADVICE =
-  'add your user to the gpio group (sudo usermod -aG gpio $USER, then log in again; Raspberry Pi OS gives that group the chips), or elsewhere install a udev rule such as SUBSYSTEM=="gpio", KERNEL=="gpiochip*", GROUP="gpio", MODE="0660" (see docs/hardware.md)';
+  'add your user to the gpio group (sudo usermod -aG gpio $USER, then log in again; Raspberry Pi OS gives that group the chips), or elsewhere create the group (sudo groupadd -f gpio) and install a udev rule such as SUBSYSTEM=="gpio", KERNEL=="gpiochip*", GROUP="gpio", MODE="0660" in /etc/udev/rules.d/, then sudo udevadm control --reload && sudo udevadm trigger';
 
 const HOLDER_ADVICE =
   '`gpioinfo` (package gpiod) lists every line with its holder; a kernel driver\'s claim (a devicetree overlay, an SPI chip select) also shows in /sys/kernel/debug/gpio. Stop that program or remove the overlay, or wire the signal to a free line';
@@ -47,7 +47,8 @@ export function chipNotFound(wanted: string, chips: readonly GpioChipEntry[], de
   return new HilError('ENOENT', `no GPIO chip labelled ${wanted} in ${devDir}; the chips there are: ${describeChips(chips)}${unreadable}. Use one of these labels (gpiodetect prints them too), or a /dev/gpiochipN path`);
 }
 
-export function chipPathError(e: unknown, path: string, chips: () => readonly GpioChipEntry[]): HilError {
+/** A failure opening chip `path`; `chips` lists the others for the message (omitted while listing). */
+export function chipPathError(e: unknown, path: string, chips?: () => readonly GpioChipEntry[]): HilError {
   if (e instanceof HilError) return e;
   const code = sysCode(e);
   switch (code) {
@@ -56,7 +57,7 @@ export function chipPathError(e: unknown, path: string, chips: () => readonly Gp
     case 'ENXIO': {
       let known = '';
       try {
-        known = `; the GPIO chips that exist are: ${describeChips(chips())}`;
+        if (chips) known = `; the GPIO chips that exist are: ${describeChips(chips())}`;
       } catch (listing) {
         known = `; listing the others failed too (${listing instanceof Error ? listing.message : String(listing)})`;
       }

@@ -5,6 +5,9 @@
  * server in order with the SPI traffic, and a line wired to the AT25 model's WP or HOLD pin acts on
  * the chip.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { HilError } from '../../../src/abi/errno';
 import { VirtualClock } from '../../../src/hal/clock';
 import { LINE_FLAG } from '../../../src/hal/gpiochip/uapi';
@@ -94,6 +97,23 @@ test('a chip without permission is EACCES with the gpio group and udev advice', 
   expect(e.code).toBe('EACCES');
   expect(e.message).toMatch(/no permission to open GPIO chip \/dev\/gpiochip2: add your user to the gpio group \(sudo usermod -aG gpio \$USER/);
   expect(e.message).toMatch(/SUBSYSTEM=="gpio", KERNEL=="gpiochip\*"/);
+});
+
+test('by label with no chips at all, or none readable: says so instead of "not found"', async () => {
+  const empty = mkdtempSync(join(tmpdir(), 'no-gpiochips-'));
+  const locked = await EmuHost.start({ socketPath: server.socketPath, gpiochips: [{ path: CHIP0, label: 'pinctrl-bcm2711', lines: 58 }], deny: [CHIP0] });
+  try {
+    expect(await host.listGpioChips(empty)).toEqual([]);
+    const none = await error(host.gpiochip('pinctrl-bcm2711', { devDir: empty }));
+    expect(none.code).toBe('ENOENT');
+    expect(none.message).toMatch(/has no gpiochip nodes \(a kernel without the GPIO character device/);
+    const denied = await error(locked.gpiochip('pinctrl-bcm2711'));
+    expect(denied.code).toBe('EACCES');
+    expect(denied.message).toMatch(/no permission to read the GPIO chips in \/dev \(\/dev\/gpiochip0\), so the one labelled pinctrl-bcm2711 cannot be found: add your user to the gpio group/);
+  } finally {
+    await locked.stop();
+    rmSync(empty, { recursive: true, force: true });
+  }
 });
 
 describe('lines of pinctrl-bcm2711', () => {
