@@ -1,5 +1,6 @@
 /**
- * Lazy loading of the optional native hardware packages (spi-device, i2c-bus, serialport).
+ * Lazy loading of the optional native hardware packages (spi-device, i2c-bus, serialport, and
+ * koffi, the FFI the GPIO character-device backend calls open/ioctl/close through).
  *
  * They are optionalDependencies: a laptop without a compiler still installs hilbridge and runs the
  * mock. Each loader `require`s its package on first use only, so nothing native is loaded in a
@@ -114,12 +115,30 @@ export interface SerialPortModule {
   SerialPort: new (options: SerialPortOptions) => NativeSerialPort;
 }
 
+// ---- koffi 2.x ------------------------------------------------------------------------------
+
+/** A C function bound by koffi; variadic arguments are passed as (type, value) pairs. */
+export type KoffiFunction = (...args: unknown[]) => unknown;
+
+export interface KoffiLibrary {
+  /** Binds a function from a C prototype, e.g. 'int close(int fd)'. */
+  func(prototype: string): KoffiFunction;
+}
+
+export interface KoffiModule {
+  /** `null`: the symbols the process already has (libc, and any LD_PRELOADed library first). */
+  load(path: null): KoffiLibrary;
+  /** errno as the last call through koffi left it. */
+  errno(): number;
+}
+
 // ---- loaders --------------------------------------------------------------------------------
 
 const ADVICE = {
   'spi-device': 'it compiles with node-gyp at install and needs python3, make and g++',
   'i2c-bus': 'it compiles with node-gyp at install and needs python3, make and g++',
   serialport: 'it ships prebuilt binaries for common platforms; elsewhere node-gyp needs python3, make and g++',
+  koffi: 'it ships prebuilt binaries inside the package (Linux x64, arm64 and armhf among them) and needs no compiler; on a platform it has no binary for, the GPIO backend cannot run',
 } as const;
 
 type PackageName = keyof typeof ADVICE;
@@ -172,4 +191,8 @@ export function loadI2cBus(): I2cBusModule {
 
 export function loadSerialPort(): SerialPortModule {
   return load('serialport', (m): m is SerialPortModule => hasFunction(m, 'SerialPort'));
+}
+
+export function loadKoffi(): KoffiModule {
+  return load('koffi', (m): m is KoffiModule => hasFunction(m, 'load') && hasFunction(m, 'errno'));
 }

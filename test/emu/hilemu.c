@@ -1,40 +1,77 @@
 /*
- * hilemu: an LD_PRELOAD shim that emulates Linux spidev and i2c-dev character devices.
+ * hilemu: an LD_PRELOAD shim that emulates Linux spidev, i2c-dev and GPIO character devices.
  *
  * For the /dev paths named in the environment it answers open/open64/openat, close, ioctl and
- * read/write/pread/pwrite the way the kernel's spidev and i2c-dev drivers do (same ioctl numbers,
- * same structures, same limits and errno values), and forwards every bus transaction to a
- * device-model server over a Unix socket. spi-device and i2c-bus then run their real native code
- * against it. Everything else passes through to libc.
+ * read/write/pread/pwrite the way the kernel's spidev, i2c-dev and gpiolib-cdev (uAPI v2) drivers
+ * do (same ioctl numbers, same structures, same limits and errno values), and forwards every bus
+ * transaction and every GPIO line level change to a device-model server over a Unix socket, in
+ * the order they happen. spi-device, i2c-bus and the GPIO backend's FFI calls then run their real
+ * native code against it. Everything else passes through to libc.
+ *
+ * Hermetic by default: every /dev/spidev*, /dev/i2c-* and /dev/gpiochip* path that is not
+ * emulated fails to open with ENOENT and is left out of directory listings, so the tests behave
+ * the same on a Raspberry Pi with SPI, I2C and GPIO enabled as on a laptop.
  *
  * Environment:
- *   HILBRIDGE_EMU_SOCKET        Unix socket of the model server (required for transfers)
+ *   HILBRIDGE_EMU_SOCKET        Unix socket of the model server (required for transfers; without
+ *                               it GPIO level changes are kept here and not reported)
  *   HILBRIDGE_EMU_SPIDEV        comma-separated spidev paths to emulate, e.g. /dev/spidev0.0
  *   HILBRIDGE_EMU_I2C           comma-separated i2c-dev paths to emulate, e.g. /dev/i2c-1
+ *   HILBRIDGE_EMU_GPIOCHIP      comma-separated GPIO chips as PATH:LABEL:LINES, e.g.
+ *                               /dev/gpiochip0:pinctrl-bcm2711:58,/dev/gpiochip1:raspberrypi-exp-gpio:8
+ *   HILBRIDGE_EMU_GPIO_BUSY     comma-separated lines held by "another process" as PATH:LINE or
+ *                               PATH:LINE=CONSUMER (requesting them is EBUSY; line info shows them used)
  *   HILBRIDGE_EMU_DENY          comma-separated paths whose open fails with EACCES
+ *   HILBRIDGE_EMU_RESERVED      comma-separated path prefixes that are never passed to the host
+ *                               (default /dev/spidev,/dev/i2c-,/dev/gpiochip; empty: none)
  *   HILBRIDGE_EMU_BUFSIZ        spidev.bufsiz (default 4096)
  *   HILBRIDGE_EMU_KMALLOC_ALIGN per-transfer rounding spidev applies to bufsiz accounting (default 64)
  *   HILBRIDGE_EMU_SPI_MODE_BITS mode bits the controller supports (default: bcm2835's, no LSB_FIRST)
  *   HILBRIDGE_EMU_I2C_FUNCS     I2C_FUNCS answer (default I2C_FUNC_I2C | I2C_FUNC_SMBUS_EMUL)
  *   HILBRIDGE_EMU_I2C_BUSY      comma-separated 7-bit addresses "claimed by a kernel driver" (EBUSY)
  *
+ * Descriptors. Each emulated descriptor is a real one (a memfd, so every one has its own inode)
+ * recorded with its device and inode. Node closes files through libuv, which on Linux calls the
+ * close system call directly: this shim's close() never sees that, so before it treats a
+ * descriptor as emulated it checks with fstat that the number still refers to its memfd; if not,
+ * the entry is stale (forgotten, a GPIO request's lines released) and the call goes to libc. A
+ * file that later reuses the number therefore never reaches a model.
+ *
+ * GPIO (gpiolib-cdev, uAPI v2, as of Linux 6.x): GPIO_GET_CHIPINFO_IOCTL, GPIO_V2_GET_LINEINFO_IOCTL
+ * and GPIO_V2_GET_LINE_IOCTL on a chip; GPIO_V2_LINE_GET_VALUES/SET_VALUES/SET_CONFIG_IOCTL on the
+ * request descriptor it returns, whose close releases the lines. Validation and errno values follow
+ * the kernel (EINVAL for bad offsets, flags, padding or empty masks; EBUSY for a line already
+ * requested; EPERM for setting an input). Lines idle as pulled-up inputs (level 1); a released line
+ * goes back to that, as bcm2835's pinctrl returns freed GPIOs to input. Not emulated: edge events
+ * (accepted, never delivered), line-info watches, the v1 ABI, debounce timing.
+ *
+ * Listing: scandir (what Node's fs.readdir uses) shows the emulated nodes in their directory and
+ * hides reserved ones. Not covered: stat (libuv calls statx directly), readdir (fs.opendir), and
+ * opens glibc makes internally (fopen); relative paths through openat are not checked either.
+ *
  * Thread-safe: spi-device and Node's fs run these calls on libuv's thread pool; one mutex guards
- * the descriptor table and another serialises the request/response exchange with the server.
+ * the descriptor table and GPIO state (held while a GPIO change is reported, so the server sees
+ * changes in the order they were made) and another serialises exchanges with the server.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/gpio.h>
 #include <linux/i2c-dev.h>
 #include <linux/i2c.h>
 #include <linux/spi/spidev.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -43,22 +80,44 @@
 
 #define MAX_FDS 4096
 #define MAX_DEVS 16
+#define MAX_REQS 64
 #define I2C_RW_MAX 8192 /* i2c-dev clamps read/write counts to this */
+#define DEFAULT_RESERVED "/dev/spidev,/dev/i2c-,/dev/gpiochip"
 
-enum kind { K_NONE = 0, K_SPI = 1, K_I2C = 2 };
-enum op { OP_SPI = 1, OP_I2C = 2 };
+enum kind { K_NONE = 0, K_SPI = 1, K_I2C = 2, K_GPIOCHIP = 3, K_GPIOREQ = 4 };
+enum op { OP_SPI = 1, OP_I2C = 2, OP_GPIO = 3 };
+
+#define HOLDER_FREE (-1)
+#define HOLDER_OTHER (-2)
+#define GPIO_IDLE_LEVEL 1
 
 struct spi_state { uint32_t mode; uint8_t bits; uint32_t speed; };
-struct dev { char path[128]; enum kind kind; struct spi_state spi; };
-struct fdent { enum kind kind; int dev; uint16_t addr; int force; };
+/* One GPIO line: who holds it, its configuration (gpio_v2 flags) and its physical level. */
+struct gline { int holder; char consumer[GPIO_MAX_NAME_SIZE]; uint64_t flags; uint8_t level; };
+struct dev {
+  char path[128];
+  enum kind kind;
+  struct spi_state spi;
+  char label[GPIO_MAX_NAME_SIZE];
+  uint32_t nlines;
+  struct gline *lines;
+};
+/* An emulated descriptor: what it is, and the inode of the memfd standing in for it. */
+struct fdent { enum kind kind; int dev; uint16_t addr; int force; dev_t st_dev; ino_t st_ino; int req; };
+/* A GPIO line request (the object behind the descriptor GPIO_V2_GET_LINE_IOCTL returns). */
+struct greq { int used; int dev; int fd; uint32_t n; uint32_t offsets[GPIO_V2_LINES_MAX]; };
 
 static struct dev devs[MAX_DEVS];
 static int ndevs;
 static struct fdent fds[MAX_FDS];
+static struct greq reqs[MAX_REQS];
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t sock_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static int sock = -1;
+
+typedef int (*filter64_t)(const struct dirent64 *);
+typedef int (*compar64_t)(const struct dirent64 **, const struct dirent64 **);
 
 static int (*real_open)(const char *, int, ...);
 static int (*real_open64)(const char *, int, ...);
@@ -72,6 +131,7 @@ static ssize_t (*real_pread)(int, void *, size_t, off_t);
 static ssize_t (*real_pread64)(int, void *, size_t, off64_t);
 static ssize_t (*real_pwrite)(int, const void *, size_t, off_t);
 static ssize_t (*real_pwrite64)(int, const void *, size_t, off64_t);
+static int (*real_scandir64)(const char *, struct dirent64 ***, filter64_t, compar64_t);
 
 static unsigned long env_ulong(const char *name, unsigned long dflt) {
   const char *v = getenv(name);
@@ -79,16 +139,77 @@ static unsigned long env_ulong(const char *name, unsigned long dflt) {
   return strtoul(v, NULL, 0);
 }
 
+static struct dev *new_dev(const char *path, enum kind k) {
+  if (ndevs >= MAX_DEVS) return NULL;
+  struct dev *d = &devs[ndevs++];
+  memset(d, 0, sizeof *d);
+  snprintf(d->path, sizeof d->path, "%s", path);
+  d->kind = k;
+  d->spi.mode = 0;
+  d->spi.bits = 8;
+  d->spi.speed = 500000; /* the devicetree default many boards ship with */
+  return d;
+}
+
 static void add_devs(const char *list, enum kind k) {
   if (!list) return;
   char *copy = strdup(list), *save = NULL;
-  for (char *p = strtok_r(copy, ",", &save); p && ndevs < MAX_DEVS; p = strtok_r(NULL, ",", &save)) {
-    struct dev *d = &devs[ndevs++];
-    snprintf(d->path, sizeof d->path, "%s", p);
-    d->kind = k;
-    d->spi.mode = 0;
-    d->spi.bits = 8;
-    d->spi.speed = 500000; /* the devicetree default many boards ship with */
+  for (char *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save)) new_dev(p, k);
+  free(copy);
+}
+
+static int find_dev(const char *path) {
+  for (int i = 0; i < ndevs; i++)
+    if (strcmp(devs[i].path, path) == 0) return i;
+  return -1;
+}
+
+/* PATH:LABEL:LINES, split from the right (labels and paths carry no ':' here). */
+static void add_gpiochips(const char *list) {
+  if (!list) return;
+  char *copy = strdup(list), *save = NULL;
+  for (char *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+    char *c2 = strrchr(p, ':');
+    if (!c2) continue;
+    *c2 = 0;
+    char *c1 = strrchr(p, ':');
+    if (!c1) continue;
+    *c1 = 0;
+    unsigned long n = strtoul(c2 + 1, NULL, 0);
+    struct dev *d = new_dev(p, K_GPIOCHIP);
+    if (!d) break;
+    snprintf(d->label, sizeof d->label, "%s", c1 + 1);
+    d->nlines = (uint32_t)n;
+    d->lines = calloc(n ? n : 1, sizeof *d->lines);
+    for (uint32_t i = 0; i < d->nlines; i++) {
+      d->lines[i].holder = HOLDER_FREE;
+      d->lines[i].flags = GPIO_V2_LINE_FLAG_INPUT;
+      d->lines[i].level = GPIO_IDLE_LEVEL;
+    }
+  }
+  free(copy);
+}
+
+/* PATH:LINE[=CONSUMER]: a line another process holds. */
+static void add_gpio_busy(const char *list) {
+  if (!list) return;
+  char *copy = strdup(list), *save = NULL;
+  for (char *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+    char *eq = strchr(p, '=');
+    const char *consumer = "other-process";
+    if (eq) {
+      *eq = 0;
+      consumer = eq + 1;
+    }
+    char *colon = strrchr(p, ':');
+    if (!colon) continue;
+    *colon = 0;
+    int d = find_dev(p);
+    unsigned long off = strtoul(colon + 1, NULL, 0);
+    if (d < 0 || devs[d].kind != K_GPIOCHIP || off >= devs[d].nlines) continue;
+    struct gline *l = &devs[d].lines[off];
+    l->holder = HOLDER_OTHER;
+    snprintf(l->consumer, sizeof l->consumer, "%s", consumer);
   }
   free(copy);
 }
@@ -106,8 +227,11 @@ static void init(void) {
   real_pread64 = dlsym(RTLD_NEXT, "pread64");
   real_pwrite = dlsym(RTLD_NEXT, "pwrite");
   real_pwrite64 = dlsym(RTLD_NEXT, "pwrite64");
+  real_scandir64 = dlsym(RTLD_NEXT, "scandir64");
   add_devs(getenv("HILBRIDGE_EMU_SPIDEV"), K_SPI);
   add_devs(getenv("HILBRIDGE_EMU_I2C"), K_I2C);
+  add_gpiochips(getenv("HILBRIDGE_EMU_GPIOCHIP"));
+  add_gpio_busy(getenv("HILBRIDGE_EMU_GPIO_BUSY"));
 }
 
 static void ensure_init(void) { pthread_once(&init_once, init); }
@@ -125,66 +249,18 @@ static int in_list(const char *list, const char *path) {
   return 0;
 }
 
-static int find_dev(const char *path) {
-  for (int i = 0; i < ndevs; i++)
-    if (strcmp(devs[i].path, path) == 0) return i;
-  return -1;
-}
-
-static struct fdent *lookup(int fd) {
-  return fd >= 0 && fd < MAX_FDS && fds[fd].kind != K_NONE ? &fds[fd] : NULL;
-}
-
-/* Returns -2 when the path is not ours, else the emulated descriptor (or -1 with errno set). */
-static int emu_open(const char *path, int flags) {
-  ensure_init();
-  if (!path) return -2;
-  if (in_list(getenv("HILBRIDGE_EMU_DENY"), path)) {
-    errno = EACCES;
-    return -1;
+/* True when `path` starts with one of the reserved prefixes: never handed to the host. */
+static int reserved(const char *path) {
+  const char *list = getenv("HILBRIDGE_EMU_RESERVED");
+  if (!list) list = DEFAULT_RESERVED;
+  for (const char *p = list; *p;) {
+    const char *end = strchr(p, ',');
+    size_t len = end ? (size_t)(end - p) : strlen(p);
+    if (len > 0 && strncmp(p, path, len) == 0) return 1;
+    if (!end) break;
+    p = end + 1;
   }
-  int d = find_dev(path);
-  if (d < 0) return -2;
-  /* A real descriptor keeps numbering, close-on-exec and fstat behaviour honest. */
-  int fd = real_open("/dev/null", O_RDWR | (flags & O_CLOEXEC));
-  if (fd < 0) return -1;
-  if (fd >= MAX_FDS) {
-    real_close(fd);
-    errno = EMFILE;
-    return -1;
-  }
-  pthread_mutex_lock(&table_lock);
-  fds[fd].kind = devs[d].kind;
-  fds[fd].dev = d;
-  fds[fd].addr = 0xffff;
-  fds[fd].force = 0;
-  pthread_mutex_unlock(&table_lock);
-  return fd;
-}
-
-#define OPEN_BODY(realfn, ...)                                   \
-  mode_t mode = 0;                                               \
-  if (flags & (O_CREAT | O_TMPFILE)) {                           \
-    va_list ap;                                                  \
-    va_start(ap, flags);                                         \
-    mode = va_arg(ap, mode_t);                                   \
-    va_end(ap);                                                  \
-  }                                                              \
-  int r = emu_open(path, flags);                                 \
-  if (r != -2) return r;                                         \
-  return realfn(__VA_ARGS__, flags, mode);
-
-int open(const char *path, int flags, ...) { OPEN_BODY(real_open, path) }
-int open64(const char *path, int flags, ...) { OPEN_BODY(real_open64, path) }
-int openat(int dirfd, const char *path, int flags, ...) { OPEN_BODY(real_openat, dirfd, path) }
-int openat64(int dirfd, const char *path, int flags, ...) { OPEN_BODY(real_openat64, dirfd, path) }
-
-int close(int fd) {
-  ensure_init();
-  pthread_mutex_lock(&table_lock);
-  if (fd >= 0 && fd < MAX_FDS) fds[fd].kind = K_NONE;
-  pthread_mutex_unlock(&table_lock);
-  return real_close(fd);
+  return 0;
 }
 
 /* ---- the model-server link -------------------------------------------------------------- */
@@ -279,6 +355,198 @@ static void put_path(struct buf *b, const char *path) {
   PUT(b, n);
   put(b, path, n);
 }
+
+/* ---- GPIO line state -------------------------------------------------------------------- */
+
+/* Reports a line's new physical level to the model server (0, or -1 with errno set). */
+static int gpio_event(const struct dev *d, uint32_t line, uint8_t level) {
+  if (!getenv("HILBRIDGE_EMU_SOCKET")) return 0;
+  struct buf b = {0};
+  PUT(&b, (uint8_t)OP_GPIO);
+  put_path(&b, d->path);
+  PUT(&b, line);
+  PUT(&b, level);
+  int r = exchange(b.p, (uint32_t)b.len, NULL, 0);
+  free(b.p);
+  return r;
+}
+
+/* Sets a line's physical level, reporting it if it changed. */
+static int drive(struct dev *d, uint32_t off, uint8_t level) {
+  struct gline *l = &d->lines[off];
+  if (l->level == level) return 0;
+  l->level = level;
+  return gpio_event(d, off, level);
+}
+
+/* The request's lines go back to idle inputs, free for the next request. */
+static void gpio_release(int slot) {
+  struct greq *q = &reqs[slot];
+  if (!q->used) return;
+  struct dev *d = &devs[q->dev];
+  q->used = 0;
+  for (uint32_t i = 0; i < q->n; i++) {
+    struct gline *l = &d->lines[q->offsets[i]];
+    if (l->holder != slot) continue;
+    l->holder = HOLDER_FREE;
+    l->consumer[0] = 0;
+    l->flags = GPIO_V2_LINE_FLAG_INPUT;
+    int saved = errno;
+    drive(d, q->offsets[i], GPIO_IDLE_LEVEL); /* a dead server cannot refuse a release */
+    errno = saved;
+  }
+}
+
+/* ---- the descriptor table (call with table_lock held) ----------------------------------- */
+
+static void forget(int fd) {
+  struct fdent e = fds[fd];
+  fds[fd].kind = K_NONE;
+  if (e.kind == K_GPIOREQ) gpio_release(e.req);
+}
+
+/*
+ * The entry for fd if it is still the descriptor this shim handed out. A descriptor closed with
+ * the raw close system call (libuv does that) leaves an entry behind; its number may since have
+ * been given to an ordinary file, which fstat tells apart from our memfd.
+ */
+static struct fdent *lookup(int fd) {
+  if (fd < 0 || fd >= MAX_FDS || fds[fd].kind == K_NONE) return NULL;
+  int saved = errno;
+  struct stat st;
+  int same = fstat(fd, &st) == 0 && st.st_dev == fds[fd].st_dev && st.st_ino == fds[fd].st_ino;
+  errno = saved;
+  if (same) return &fds[fd];
+  forget(fd);
+  return NULL;
+}
+
+/* A fresh memfd for an emulated descriptor; returns it, or -1 with errno set. */
+static int placeholder(const char *what, int cloexec, enum kind k, int dev, int req) {
+  int fd = memfd_create(what, cloexec ? MFD_CLOEXEC : 0);
+  if (fd < 0) return -1;
+  struct stat st;
+  if (fd >= MAX_FDS || fstat(fd, &st) < 0) {
+    real_close(fd);
+    errno = EMFILE;
+    return -1;
+  }
+  if (fds[fd].kind != K_NONE) forget(fd); /* left by a close this shim never saw */
+  fds[fd] = (struct fdent){k, dev, 0xffff, 0, st.st_dev, st.st_ino, req};
+  return fd;
+}
+
+/* Finds requests whose descriptor was closed behind our back and releases their lines. */
+static void sweep_requests(void) {
+  for (int i = 0; i < MAX_REQS; i++) {
+    if (!reqs[i].used) continue;
+    int fd = reqs[i].fd;
+    struct fdent *e = lookup(fd);
+    if (!e || e->kind != K_GPIOREQ || e->req != i) gpio_release(i);
+  }
+}
+
+/* ---- open, close, directory listings ---------------------------------------------------- */
+
+/* Returns -2 when the path is not ours, else the emulated descriptor (or -1 with errno set). */
+static int emu_open(const char *path, int flags) {
+  ensure_init();
+  if (!path) return -2;
+  if (in_list(getenv("HILBRIDGE_EMU_DENY"), path)) {
+    errno = EACCES;
+    return -1;
+  }
+  int d = find_dev(path);
+  if (d < 0) {
+    if (!reserved(path)) return -2;
+    errno = ENOENT; /* a host device the test did not ask for: never touch it */
+    return -1;
+  }
+  pthread_mutex_lock(&table_lock);
+  int fd = placeholder(devs[d].path, flags & O_CLOEXEC, devs[d].kind, d, -1);
+  pthread_mutex_unlock(&table_lock);
+  return fd;
+}
+
+#define OPEN_BODY(realfn, ...)                                   \
+  mode_t mode = 0;                                               \
+  if (flags & (O_CREAT | O_TMPFILE)) {                           \
+    va_list ap;                                                  \
+    va_start(ap, flags);                                         \
+    mode = va_arg(ap, mode_t);                                   \
+    va_end(ap);                                                  \
+  }                                                              \
+  int r = emu_open(path, flags);                                 \
+  if (r != -2) return r;                                         \
+  return realfn(__VA_ARGS__, flags, mode);
+
+int open(const char *path, int flags, ...) { OPEN_BODY(real_open, path) }
+int open64(const char *path, int flags, ...) { OPEN_BODY(real_open64, path) }
+int openat(int dirfd, const char *path, int flags, ...) { OPEN_BODY(real_openat, dirfd, path) }
+int openat64(int dirfd, const char *path, int flags, ...) { OPEN_BODY(real_openat64, dirfd, path) }
+
+int close(int fd) {
+  ensure_init();
+  pthread_mutex_lock(&table_lock);
+  if (fd >= 0 && fd < MAX_FDS && fds[fd].kind != K_NONE) forget(fd);
+  pthread_mutex_unlock(&table_lock);
+  return real_close(fd);
+}
+
+/* A directory listing as the emulated machine has it: reserved host nodes out, emulated ones in. */
+static int adjust_listing(const char *dir, struct dirent64 ***list, int n, filter64_t filter, compar64_t compar) {
+  size_t dl = strlen(dir);
+  while (dl > 1 && dir[dl - 1] == '/') dl--;
+  if (dl == 1 && dir[0] == '/') dl = 0;
+  char full[PATH_MAX];
+  struct dirent64 **v = *list;
+  int out = 0;
+  for (int i = 0; i < n; i++) {
+    snprintf(full, sizeof full, "%.*s/%s", (int)dl, dir, v[i]->d_name);
+    if (reserved(full) && find_dev(full) < 0) {
+      free(v[i]);
+      continue;
+    }
+    v[out++] = v[i];
+  }
+  for (int d = 0; d < ndevs; d++) {
+    const char *p = devs[d].path;
+    if (strncmp(p, dir, dl) != 0 || p[dl] != '/' || strchr(p + dl + 1, '/') || !p[dl + 1]) continue;
+    const char *name = p + dl + 1;
+    int present = 0;
+    for (int i = 0; i < out && !present; i++) present = strcmp(v[i]->d_name, name) == 0;
+    if (present) continue;
+    size_t size = offsetof(struct dirent64, d_name) + strlen(name) + 1;
+    struct dirent64 *e = calloc(1, size);
+    e->d_ino = 0x7e000000u + (unsigned)d;
+    e->d_reclen = (unsigned short)size;
+    e->d_type = DT_CHR;
+    memcpy(e->d_name, name, strlen(name) + 1);
+    if (filter && !filter(e)) {
+      free(e);
+      continue;
+    }
+    v = realloc(v, (size_t)(out + 1) * sizeof *v);
+    v[out++] = e;
+  }
+  if (compar && out > 1) qsort(v, (size_t)out, sizeof *v, (int (*)(const void *, const void *))compar);
+  *list = v;
+  return out;
+}
+
+int scandir64(const char *dir, struct dirent64 ***list, filter64_t filter, compar64_t compar) {
+  ensure_init();
+  int n = real_scandir64(dir, list, filter, compar);
+  if (n < 0) return n;
+  return adjust_listing(dir, list, n, filter, compar);
+}
+
+#if defined(__LP64__)
+/* On 64-bit glibc struct dirent is struct dirent64 and scandir is scandir64. */
+int scandir(const char *dir, struct dirent ***list, int (*filter)(const struct dirent *), int (*compar)(const struct dirent **, const struct dirent **)) {
+  return scandir64(dir, (struct dirent64 ***)list, (filter64_t)filter, (compar64_t)compar);
+}
+#endif
 
 /* ---- spidev ----------------------------------------------------------------------------- */
 
@@ -537,6 +805,205 @@ static ssize_t i2c_rw(struct fdent *f, struct dev *d, void *buf, size_t count, i
   return (ssize_t)count;
 }
 
+/* ---- gpiolib-cdev (uAPI v2) ------------------------------------------------------------- */
+
+#define F_ACTIVE_LOW GPIO_V2_LINE_FLAG_ACTIVE_LOW
+#define F_INPUT GPIO_V2_LINE_FLAG_INPUT
+#define F_OUTPUT GPIO_V2_LINE_FLAG_OUTPUT
+#define F_EDGES (GPIO_V2_LINE_FLAG_EDGE_RISING | GPIO_V2_LINE_FLAG_EDGE_FALLING)
+#define F_DRIVE (GPIO_V2_LINE_FLAG_OPEN_DRAIN | GPIO_V2_LINE_FLAG_OPEN_SOURCE)
+#define F_BIAS (GPIO_V2_LINE_FLAG_BIAS_PULL_UP | GPIO_V2_LINE_FLAG_BIAS_PULL_DOWN | GPIO_V2_LINE_FLAG_BIAS_DISABLED)
+#define F_CLOCKS (GPIO_V2_LINE_FLAG_EVENT_CLOCK_REALTIME | GPIO_V2_LINE_FLAG_EVENT_CLOCK_HTE)
+#define F_VALID (F_ACTIVE_LOW | F_INPUT | F_OUTPUT | F_EDGES | F_DRIVE | F_BIAS | F_CLOCKS)
+
+static int nonzero(const void *p, size_t n) {
+  const uint8_t *b = p;
+  for (size_t i = 0; i < n; i++)
+    if (b[i]) return 1;
+  return 0;
+}
+
+/* The kernel's gpio_v2_line_flags_validate, for a kernel without CONFIG_HTE (as Raspberry Pi's). */
+static int flags_validate(uint64_t f) {
+  if (f & ~(uint64_t)F_VALID) return EINVAL;
+  if (f & GPIO_V2_LINE_FLAG_EVENT_CLOCK_HTE) return EOPNOTSUPP;
+  if ((f & F_INPUT) && (f & F_OUTPUT)) return EINVAL;
+  if ((f & F_EDGES) && !(f & F_INPUT)) return EINVAL;
+  if ((f & GPIO_V2_LINE_FLAG_OPEN_DRAIN) && (f & GPIO_V2_LINE_FLAG_OPEN_SOURCE)) return EINVAL;
+  if ((f & F_DRIVE) && !(f & F_OUTPUT)) return EINVAL;
+  if ((f & F_BIAS) && !(f & (F_INPUT | F_OUTPUT))) return EINVAL;
+  uint64_t bias = f & F_BIAS;
+  if (bias & (bias - 1)) return EINVAL; /* more than one bias flag */
+  return 0;
+}
+
+/* The attribute of `id` that covers request line i, or NULL. */
+static const struct gpio_v2_line_attribute *config_attr(const struct gpio_v2_line_config *lc, unsigned i, uint32_t id) {
+  for (unsigned a = 0; a < lc->num_attrs && a < GPIO_V2_LINE_NUM_ATTRS_MAX; a++)
+    if (lc->attrs[a].attr.id == id && (lc->attrs[a].mask & (1ULL << i))) return &lc->attrs[a].attr;
+  return NULL;
+}
+
+static uint64_t config_flags(const struct gpio_v2_line_config *lc, unsigned i) {
+  const struct gpio_v2_line_attribute *a = config_attr(lc, i, GPIO_V2_LINE_ATTR_ID_FLAGS);
+  return a ? a->flags : lc->flags;
+}
+
+static int config_output(const struct gpio_v2_line_config *lc, unsigned i) {
+  const struct gpio_v2_line_attribute *a = config_attr(lc, i, GPIO_V2_LINE_ATTR_ID_OUTPUT_VALUES);
+  return a ? !!(a->values & (1ULL << i)) : 0;
+}
+
+static int config_validate(const struct gpio_v2_line_config *lc, unsigned n) {
+  if (lc->num_attrs > GPIO_V2_LINE_NUM_ATTRS_MAX) return EINVAL;
+  if (nonzero(lc->padding, sizeof lc->padding)) return EINVAL;
+  for (unsigned i = 0; i < n; i++) {
+    uint64_t f = config_flags(lc, i);
+    int r = flags_validate(f);
+    if (r) return r;
+    if (config_attr(lc, i, GPIO_V2_LINE_ATTR_ID_DEBOUNCE) && !(f & F_INPUT)) return EINVAL;
+  }
+  return 0;
+}
+
+/* Applies a line's configured flags as the kernel does: explicit direction or "as is". */
+static int apply_flags(struct dev *d, uint32_t off, uint64_t f, int value) {
+  struct gline *l = &d->lines[off];
+  uint64_t dir = (f & F_OUTPUT) ? F_OUTPUT : (f & F_INPUT) ? F_INPUT : (l->flags & (F_INPUT | F_OUTPUT));
+  l->flags = (f & (F_ACTIVE_LOW | F_EDGES | F_DRIVE | F_BIAS | GPIO_V2_LINE_FLAG_EVENT_CLOCK_REALTIME)) | dir;
+  if (f & F_OUTPUT) return drive(d, off, (uint8_t)(value ^ !!(f & F_ACTIVE_LOW)));
+  if ((f & F_INPUT) && (f & GPIO_V2_LINE_FLAG_BIAS_PULL_UP)) return drive(d, off, 1);
+  if ((f & F_INPUT) && (f & GPIO_V2_LINE_FLAG_BIAS_PULL_DOWN)) return drive(d, off, 0);
+  return 0;
+}
+
+static int fail(int e) {
+  errno = e;
+  return -1;
+}
+
+static int gpio_chipinfo(const struct dev *d, struct gpiochip_info *ci) {
+  memset(ci, 0, sizeof *ci);
+  const char *base = strrchr(d->path, '/');
+  snprintf(ci->name, sizeof ci->name, "%s", base ? base + 1 : d->path);
+  snprintf(ci->label, sizeof ci->label, "%s", d->label);
+  ci->lines = d->nlines;
+  return 0;
+}
+
+static int gpio_lineinfo(const struct dev *d, struct gpio_v2_line_info *li) {
+  if (nonzero(li->padding, sizeof li->padding)) return fail(EINVAL);
+  uint32_t off = li->offset;
+  if (off >= d->nlines) return fail(EINVAL);
+  const struct gline *l = &d->lines[off];
+  memset(li, 0, sizeof *li);
+  li->offset = off;
+  snprintf(li->name, sizeof li->name, "GPIO%u", off);
+  if (l->holder != HOLDER_FREE) {
+    snprintf(li->consumer, sizeof li->consumer, "%s", l->consumer);
+    li->flags |= GPIO_V2_LINE_FLAG_USED;
+  }
+  li->flags |= l->flags;
+  return 0;
+}
+
+static int gpio_get_line(int di, struct gpio_v2_line_request *ulr) {
+  struct dev *d = &devs[di];
+  unsigned n = ulr->num_lines;
+  if (n == 0 || n > GPIO_V2_LINES_MAX) return fail(EINVAL);
+  if (nonzero(ulr->padding, sizeof ulr->padding)) return fail(EINVAL);
+  int r = config_validate(&ulr->config, n);
+  if (r) return fail(r);
+  for (unsigned i = 0; i < n; i++)
+    if (ulr->offsets[i] >= d->nlines) return fail(EINVAL);
+  sweep_requests(); /* lines of requests closed behind our back are free again */
+  for (unsigned i = 0; i < n; i++) {
+    if (d->lines[ulr->offsets[i]].holder != HOLDER_FREE) return fail(EBUSY);
+    for (unsigned j = 0; j < i; j++)
+      if (ulr->offsets[j] == ulr->offsets[i]) return fail(EBUSY); /* the kernel requests it twice */
+  }
+  int slot = -1;
+  for (int i = 0; i < MAX_REQS && slot < 0; i++)
+    if (!reqs[i].used) slot = i;
+  if (slot < 0) return fail(EMFILE);
+  int fd = placeholder("gpio-line", 1, K_GPIOREQ, di, slot); /* the kernel's is O_RDONLY | O_CLOEXEC */
+  if (fd < 0) return -1;
+  struct greq *q = &reqs[slot];
+  q->used = 1;
+  q->dev = di;
+  q->fd = fd;
+  q->n = n;
+  memcpy(q->offsets, ulr->offsets, n * sizeof q->offsets[0]);
+  int bad = 0;
+  for (unsigned i = 0; i < n; i++) {
+    struct gline *l = &d->lines[ulr->offsets[i]];
+    l->holder = slot;
+    if (ulr->consumer[0]) snprintf(l->consumer, sizeof l->consumer, "%.*s", (int)sizeof ulr->consumer - 1, ulr->consumer);
+    else snprintf(l->consumer, sizeof l->consumer, "?");
+    if (!bad && apply_flags(d, ulr->offsets[i], config_flags(&ulr->config, i), config_output(&ulr->config, i)) < 0) bad = errno;
+  }
+  if (bad) { /* the model server is gone: undo, as the kernel frees a request that failed */
+    forget(fd);
+    real_close(fd);
+    return fail(bad);
+  }
+  ulr->fd = fd;
+  return 0;
+}
+
+static int gpio_values(struct greq *q, struct gpio_v2_line_values *lv, int set) {
+  struct dev *d = &devs[q->dev];
+  unsigned count = 0;
+  for (unsigned i = 0; i < q->n; i++) {
+    if (!(lv->mask & (1ULL << i))) continue;
+    if (set && !(d->lines[q->offsets[i]].flags & F_OUTPUT)) return fail(EPERM); /* setting inputs is not allowed */
+    count++;
+  }
+  if (count == 0) return fail(EINVAL);
+  uint64_t bits = 0;
+  for (unsigned i = 0; i < q->n; i++) {
+    if (!(lv->mask & (1ULL << i))) continue;
+    struct gline *l = &d->lines[q->offsets[i]];
+    uint8_t al = !!(l->flags & F_ACTIVE_LOW);
+    if (set) {
+      if (drive(d, q->offsets[i], (uint8_t)(!!(lv->bits & (1ULL << i)) ^ al)) < 0) return -1;
+    } else if (l->level ^ al) {
+      bits |= 1ULL << i;
+    }
+  }
+  if (!set) lv->bits = bits;
+  return 0;
+}
+
+static int gpio_set_config(struct greq *q, const struct gpio_v2_line_config *lc) {
+  int r = config_validate(lc, q->n);
+  if (r) return fail(r);
+  struct dev *d = &devs[q->dev];
+  for (unsigned i = 0; i < q->n; i++)
+    if (apply_flags(d, q->offsets[i], config_flags(lc, i), config_output(lc, i)) < 0) return -1;
+  return 0;
+}
+
+/* Called with table_lock held; unknown requests are EINVAL, as gpiolib-cdev answers them. */
+static int gpio_ioctl(struct fdent *f, unsigned long req, void *arg) {
+  if (f->kind == K_GPIOCHIP) {
+    const struct dev *d = &devs[f->dev];
+    switch (req) {
+      case GPIO_GET_CHIPINFO_IOCTL: return gpio_chipinfo(d, arg);
+      case GPIO_V2_GET_LINEINFO_IOCTL: sweep_requests(); return gpio_lineinfo(d, arg);
+      case GPIO_V2_GET_LINE_IOCTL: return gpio_get_line(f->dev, arg);
+      default: return fail(EINVAL);
+    }
+  }
+  struct greq *q = &reqs[f->req];
+  switch (req) {
+    case GPIO_V2_LINE_GET_VALUES_IOCTL: return gpio_values(q, arg, 0);
+    case GPIO_V2_LINE_SET_VALUES_IOCTL: return gpio_values(q, arg, 1);
+    case GPIO_V2_LINE_SET_CONFIG_IOCTL: return gpio_set_config(q, arg);
+    default: return fail(EINVAL);
+  }
+}
+
 /* ---- entry points ----------------------------------------------------------------------- */
 
 int ioctl(int fd, unsigned long req, ...) {
@@ -548,6 +1015,11 @@ int ioctl(int fd, unsigned long req, ...) {
   pthread_mutex_lock(&table_lock);
   struct fdent *f = lookup(fd);
   struct fdent copy = f ? *f : (struct fdent){0};
+  if (f && (copy.kind == K_GPIOCHIP || copy.kind == K_GPIOREQ)) {
+    int r = gpio_ioctl(f, req, arg); /* under the lock: state and the order of reported changes */
+    pthread_mutex_unlock(&table_lock);
+    return r;
+  }
   pthread_mutex_unlock(&table_lock);
   if (!f) return real_ioctl(fd, req, arg);
   struct dev *d = &devs[copy.dev];
@@ -579,6 +1051,11 @@ static ssize_t emu_rw(int fd, void *buf, size_t count, int rd, int *handled) {
   *handled = f != NULL;
   if (!f) return 0;
   if (copy.kind == K_I2C) return i2c_rw(&copy, &devs[copy.dev], buf, count, rd);
+  if (copy.kind == K_GPIOCHIP || copy.kind == K_GPIOREQ) {
+    /* no watches or edge events are emulated: nothing to read; these files have no write */
+    errno = rd ? EAGAIN : EINVAL;
+    return -1;
+  }
   /* spidev read/write: half-duplex transfer of up to bufsiz bytes */
   struct spi_ioc_transfer x;
   memset(&x, 0, sizeof x);

@@ -3,9 +3,13 @@
  *
  * It listens on a Unix socket; the shim sends it each spidev message and each i2c-dev transfer
  * as it reached the "kernel", and the server clocks the bytes through the project's device models
- * (SpiSlaveModel, I2cSlaveModel) and answers with MISO bytes, read data or an errno. It records
- * every transaction so that tests can check what the real native bindings put on the "wire"
- * (mode, per-transfer speed, chip-select changes, repeated STARTs). Runs inside the test process.
+ * (SpiSlaveModel, I2cSlaveModel) and answers with MISO bytes, read data or an errno. The shim also
+ * reports every change of an emulated GPIO line's physical level; a line can be wired to a model
+ * pin (an AT25's WP or HOLD) with `wireLine`/`wirePin`, so the model sees the level before the next
+ * transaction. `log` records transactions and line changes in one list, in the order they happened,
+ * so tests can check what the real native bindings put on the "wire" (mode, per-transfer speed,
+ * chip-select changes, repeated STARTs) and when control lines moved relative to it. Runs inside
+ * the test process.
  *
  * Wire format (little-endian), each frame a u32 length then the payload:
  *   SPI request  u8 1, u16 pathLen, path, u32 mode, u32 n,
@@ -13,7 +17,9 @@
  *                then the concatenated MOSI bytes
  *   I2C request  u8 2, u16 pathLen, path, u32 n, n × (u16 addr, u16 flags, u32 len),
  *                then the concatenated bytes of the write messages
- *   response     i32 status (0 or -errno), then MISO bytes (SPI) or read-message bytes (I2C)
+ *   GPIO event   u8 3, u16 pathLen, chip path, u32 line offset, u8 new physical level
+ *   response     i32 status (0 or -errno), then MISO bytes (SPI) or read-message bytes (I2C);
+ *                nothing after the status for a GPIO event
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -25,6 +31,7 @@ import type { SpiSlaveModel } from '../../src/hal/mock/spi-slave';
 
 const OP_SPI = 1;
 const OP_I2C = 2;
+const OP_GPIO = 3;
 const I2C_M_RD = 0x0001;
 const EREMOTEIO = 121;
 const EIO = 5;
@@ -60,7 +67,24 @@ export interface I2cWireRecord {
   readonly status: number;
 }
 
-export type WireRecord = SpiWireRecord | I2cWireRecord;
+export interface GpioWireRecord {
+  readonly kind: 'gpio';
+  /** The chip's device node, e.g. /dev/gpiochip0. */
+  readonly path: string;
+  readonly line: number;
+  /** The new physical level (the shim reports changes only). */
+  readonly level: 0 | 1;
+}
+
+export type WireRecord = SpiWireRecord | I2cWireRecord | GpioWireRecord;
+
+/** A model with named control pins, e.g. At25Model ('wp' | 'hold'). */
+export interface PinnedModel<P extends string> {
+  setPin(pin: P, level: 0 | 1): void;
+}
+
+/** Emulated GPIO lines idle as pulled-up inputs, as the shim has them. */
+const GPIO_IDLE_LEVEL = 1;
 
 export interface ModelServerOptions {
   readonly clock: Clock;
@@ -77,6 +101,8 @@ export class ModelServer {
   /** Chips by /dev path; tests may swap them between transactions (a fresh chip per test). */
   readonly spi: Record<string, SpiSlaveModel>;
   readonly i2c: Record<string, readonly I2cSlaveModel[]>;
+  private readonly lineLevels = new Map<string, 0 | 1>();
+  private readonly lineSinks = new Map<string, ((level: 0 | 1) => void)[]>();
 
   private constructor(private readonly opts: ModelServerOptions) {
     this.dir = mkdtempSync(join(tmpdir(), 'hilemu-'));
@@ -99,6 +125,31 @@ export class ModelServer {
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** The physical level of an emulated GPIO line as last reported (lines idle high). */
+  lineLevel(path: string, line: number): 0 | 1 {
+    return this.lineLevels.get(`${path}:${line}`) ?? GPIO_IDLE_LEVEL;
+  }
+
+  /**
+   * Wires GPIO line `line` of chip `path` to `sink`, which gets the line's current level now and
+   * every change after, before the shim's ioctl returns (so before any later transaction).
+   */
+  wireLine(path: string, line: number, sink: (level: 0 | 1) => void): void {
+    const key = `${path}:${line}`;
+    this.lineSinks.set(key, [...(this.lineSinks.get(key) ?? []), sink]);
+    sink(this.lineLevel(path, line));
+  }
+
+  /** Wires a GPIO line to a model's pin, e.g. wirePin('/dev/gpiochip0', 25, at25, 'wp'). */
+  wirePin<P extends string>(path: string, line: number, model: PinnedModel<P>, pin: P): void {
+    this.wireLine(path, line, (level) => model.setPin(pin, level));
+  }
+
+  /** The log's GPIO records, optionally for one chip. */
+  lineChanges(path?: string): GpioWireRecord[] {
+    return this.log.filter((r): r is GpioWireRecord => r.kind === 'gpio' && (path === undefined || r.path === path));
   }
 
   private serve(sock: Socket): void {
@@ -149,7 +200,20 @@ export class ModelServer {
       const heads = Array.from({ length: n }, () => ({ addr: u16(), read: (u16() & I2C_M_RD) !== 0, len: u32() }));
       return this.runI2c(path, heads, frame.subarray(off));
     }
+    if (op === OP_GPIO) {
+      const line = u32();
+      const level = u8() === 0 ? 0 : 1;
+      return this.runGpio(path, line, level);
+    }
     return { status: -EIO, data: new Uint8Array(0) };
+  }
+
+  private runGpio(path: string, line: number, level: 0 | 1): { status: number; data: Uint8Array } {
+    const key = `${path}:${line}`;
+    this.lineLevels.set(key, level);
+    this.log.push({ kind: 'gpio', path, line, level });
+    for (const sink of this.lineSinks.get(key) ?? []) sink(level);
+    return { status: 0, data: new Uint8Array(0) };
   }
 
   private runSpi(

@@ -2,8 +2,12 @@
  * The lazy loaders of the optional native packages: they load the real packages here, and a
  * missing or broken build becomes an actionable HilError instead of a bare MODULE_NOT_FOUND.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { HilError } from '../../src/abi/errno';
-import { loadI2cBus, loadSerialPort, loadSpiDevice, setNativeRequireForTests } from '../../src/hal/native';
+import { listGpioChips, openGpioChip } from '../../src/hal/gpiochip';
+import { loadI2cBus, loadKoffi, loadSerialPort, loadSpiDevice, setNativeRequireForTests } from '../../src/hal/native';
 
 afterEach(() => setNativeRequireForTests(undefined));
 
@@ -11,6 +15,30 @@ test('the installed packages load and expose the API the backends use', () => {
   expect(typeof loadSpiDevice().open).toBe('function');
   expect(typeof loadI2cBus().open).toBe('function');
   expect(typeof loadSerialPort().SerialPort).toBe('function');
+  expect(typeof loadKoffi().load).toBe('function');
+});
+
+test('koffi missing: the GPIO backend says to install it and that it needs no compiler', () => {
+  setNativeRequireForTests(() => {
+    throw new Error("Cannot find module 'koffi'");
+  });
+  expect(() => loadKoffi()).toThrow(HilError);
+  expect(() => loadKoffi()).toThrow(/koffi is not installed or its native build failed.*npm install koffi.*needs no compiler/);
+});
+
+test('without koffi the GPIO backend fails only when a chip is actually used', async () => {
+  setNativeRequireForTests(() => {
+    throw new Error("Cannot find module 'koffi'");
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'no-koffi-'));
+  try {
+    expect(listGpioChips(dir)).toEqual([]); // nothing to read: koffi is not needed
+    writeFileSync(join(dir, 'gpiochip0'), '');
+    expect(() => listGpioChips(dir)).toThrow(/koffi is not installed/);
+    await expect(openGpioChip({ chip: 'pinctrl-bcm2711', devDir: dir })).rejects.toMatchObject({ code: 'ENOSYS' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('a missing package says what to install and what the build needs', () => {

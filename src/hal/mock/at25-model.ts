@@ -14,8 +14,16 @@
  *   WEL clears when a WRITE/WRSR cycle ends, after WRDI, and at power-up;
  * - a WRITE into a BP-protected block is silently ignored (no cycle, WEL clears), as silicon does;
  * - WPEN with the WP pin low makes the status register read-only (WRSR ignored, WEL clears);
- * - during the write cycle (tWC) only RDSR is answered; everything else is ignored.
- * Not modelled: HOLD, bit-level (non-byte-aligned) chip-select edges.
+ * - during the write cycle (tWC) only RDSR is answered; everything else is ignored;
+ * - HOLD low with the chip selected pauses the serial interface: bytes clocked meanwhile are
+ *   ignored and SO is high-impedance (a floating MISO reads 0xff on the mock buses); HOLD high
+ *   resumes the command exactly where it paused. HOLD does not touch a running write cycle, and
+ *   while the chip is deselected it has no effect.
+ * Not modelled: bit-level (non-byte-aligned) chip-select and HOLD edges: the model sees whole bytes,
+ * so HOLD takes effect between bytes (the datasheet wants its edges while SCK is low anyway).
+ *
+ * Pins: `setPin('wp' | 'hold', level)` and `pin(...)`, physical levels (1 = high = not asserted);
+ * both idle high. `wpPin` (true = high) is the older boolean view of the WP pin.
  *
  * Time comes from a `Clock` the tests own; `faults` switches on misbehaviour (see faults.ts).
  */
@@ -49,16 +57,12 @@ export interface At25ModelOptions extends At25Geometry {
 
 type Phase = 'opcode' | 'command' | 'address' | 'data' | 'status-out' | 'status-in' | 'ignore';
 
+/** The AT25's control pins, both active low: /WP (pin 3) and /HOLD (pin 7). */
+export type At25Pin = 'wp' | 'hold';
+
 export class At25Model implements SpiSlaveModel {
   readonly geometry: At25Geometry;
   readonly memory: Uint8Array;
-  /** WP pin level: true = high (not asserted). */
-  wpPin = true;
-
-  /** The WP pin, for a simulated GPIO line to drive. */
-  pins(): PartPins {
-    return { wp: { level: () => (this.wpPin ? 1 : 0), drive: (l) => (this.wpPin = l === 1) } };
-  }
   /** Completed-or-running internal write cycles (page writes and status writes). */
   writeCycles = 0;
   /** Switches for misbehaviour; see faults.ts. */
@@ -81,6 +85,8 @@ export class At25Model implements SpiSlaveModel {
   private latch = new Map<number, number>();
   private latchCount = 0;
   private statusIn: number | undefined;
+  private selected = false;
+  private readonly levels: Record<At25Pin, 0 | 1> = { wp: 1, hold: 1 };
 
   constructor(opts: At25ModelOptions) {
     const { size, pageSize, addressWidth } = opts;
@@ -94,6 +100,40 @@ export class At25Model implements SpiSlaveModel {
     this.memory = this.store.bytes;
     if (this.memory.length !== size) throw new RangeError(`memory is ${this.memory.length} bytes, part is ${size}`);
     this.sr = (opts.status ?? 0) & (AT25_SR.BP0 | AT25_SR.BP1 | AT25_SR.WPEN);
+  }
+
+  /** Drives a control pin to a physical level (1 = high, not asserted). */
+  setPin(pin: At25Pin, level: 0 | 1): void {
+    if (pin !== 'wp' && pin !== 'hold') throw new RangeError(`the AT25 has no pin ${String(pin)} (it has wp and hold)`);
+    if (level !== 0 && level !== 1) throw new RangeError(`pin level must be 0 or 1, got ${String(level)}`);
+    this.levels[pin] = level;
+  }
+
+  /** The physical level a control pin is held at. */
+  pin(pin: At25Pin): 0 | 1 {
+    return this.levels[pin];
+  }
+
+  /** The WP and HOLD pins, for simulated GPIO lines to drive. */
+  pins(): PartPins {
+    return {
+      wp: { level: () => this.pin('wp'), drive: (l) => this.setPin('wp', l) },
+      hold: { level: () => this.pin('hold'), drive: (l) => this.setPin('hold', l) },
+    };
+  }
+
+  /** WP pin level as a boolean: true = high (not asserted). Same as `pin('wp') === 1`. */
+  get wpPin(): boolean {
+    return this.levels.wp === 1;
+  }
+
+  set wpPin(high: boolean) {
+    this.setPin('wp', high ? 1 : 0);
+  }
+
+  /** True while the serial interface is paused: selected with HOLD low. */
+  get held(): boolean {
+    return this.selected && this.levels.hold === 0;
   }
 
   /** Status register as RDSR would return it now. */
@@ -113,6 +153,7 @@ export class At25Model implements SpiSlaveModel {
 
   select(): void {
     this.settle();
+    this.selected = true;
     this.phase = 'opcode';
     this.opcode = 0;
     this.latch.clear();
@@ -121,6 +162,7 @@ export class At25Model implements SpiSlaveModel {
   }
 
   exchange(mosi: number): number {
+    if (this.held) return 0xff; // paused: SI ignored, SO high-impedance
     switch (this.phase) {
       case 'opcode':
         return this.onOpcode(mosi & 0xff);
@@ -143,6 +185,7 @@ export class At25Model implements SpiSlaveModel {
 
   deselect(): void {
     this.settle();
+    this.selected = false;
     const phase = this.phase;
     this.phase = 'opcode';
     if (phase === 'opcode' || phase === 'ignore' || this.busy()) return;

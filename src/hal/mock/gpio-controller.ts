@@ -1,14 +1,20 @@
 /**
- * A simulated GPIO controller: lines idle high (pulled up) and can be wired to a simulated part's
- * pin, so that driving the line changes what the simulated chip sees (e.g. an EEPROM's WP pin).
+ * A simulated GPIO controller: lines idle high (pulled up) and can be wired to a model's pin, so
+ * that driving the line changes what the simulated chip sees (e.g. an EEPROM's WP pin).
+ *
+ * `request()` behaves like a real chip's: one holder per line (EBUSY otherwise), outputs start at
+ * their requested level, inputs refuse `set` (EPERM), and a released line goes back to idle high.
  */
 import { HilError } from '../../abi/errno';
-import type { GpioController, GpioLine, PinInput } from '../gpio';
+import { DEFAULT_GPIO_CONSUMER, type GpioController, type GpioLine, type GpioLineConfig, type GpioLineHandle, type GpioLineRequest, type PinInput } from '../gpio';
 
 export class MockGpioController implements GpioController {
   readonly lineCount: number;
   private readonly levels: (0 | 1)[];
-  private readonly wires = new Map<number, PinInput[]>();
+  private readonly listeners = new Map<number, ((level: 0 | 1) => void)[]>();
+  /** Consumer of each requested line. */
+  private readonly holders = new Map<number, string>();
+  private readonly handles = new Set<GpioLineHandle>();
 
   constructor(
     readonly name: string,
@@ -18,23 +24,83 @@ export class MockGpioController implements GpioController {
     this.levels = new Array<0 | 1>(lineCount).fill(1);
   }
 
+  /** Wires line n to a model pin: the line starts at `initial` and `onLevel` sees every change. */
+  connect(n: number, initial: 0 | 1, onLevel: (level: 0 | 1) => void): void {
+    this.check(n);
+    this.levels[n] = initial;
+    this.listeners.set(n, [...(this.listeners.get(n) ?? []), onLevel]);
+  }
+
+  /** Wires line n to a simulated part's pin: the line takes the pin's level and drives it from now on. */
+  wire(n: number, pin: PinInput): void {
+    this.connect(n, pin.level(), (level) => pin.drive(level));
+  }
+
+  /** Who holds line n, if anyone (for tests and `ps`-like views). */
+  holder(n: number): string | undefined {
+    return this.holders.get(n);
+  }
+
   line(n: number): GpioLine {
     this.check(n);
     return {
       get: async () => this.levels[n]!,
-      set: async (level) => {
-        this.levels[n] = level;
-        for (const p of this.wires.get(n) ?? []) p.drive(level);
-      },
-      wire: (pin) => {
-        this.levels[n] = pin.level();
-        this.wires.set(n, [...(this.wires.get(n) ?? []), pin]);
-      },
+      set: async (level) => this.drive(n, level),
     };
   }
 
+  async request(n: number, req: GpioLineRequest): Promise<GpioLineHandle> {
+    this.check(n);
+    const held = this.holders.get(n);
+    if (held !== undefined) throw new HilError('EBUSY', `${this.name} line ${n} is already held by "${held}": release it first`);
+    this.holders.set(n, req.consumer ?? DEFAULT_GPIO_CONSUMER);
+    let direction = req.direction;
+    let released = false;
+    const apply = (c: GpioLineConfig): void => {
+      direction = c.direction;
+      if (c.direction === 'output') this.drive(n, c.initial);
+    };
+    apply(req);
+    const alive = (what: string): void => {
+      if (released) throw new HilError('EBADF', `${this.name} line ${n} was released: request it again before ${what}`);
+    };
+    const handle: GpioLineHandle = {
+      offset: n,
+      get direction() {
+        return direction;
+      },
+      get: async () => {
+        alive('reading it');
+        return this.levels[n]!;
+      },
+      set: async (level) => {
+        alive('driving it');
+        if (direction !== 'output') throw new HilError('EPERM', `${this.name} line ${n} is an input: reconfigure it as an output to drive it`);
+        this.drive(n, level);
+      },
+      reconfigure: async (c) => {
+        alive('reconfiguring it');
+        apply(c);
+      },
+      release: async () => {
+        if (released) return;
+        released = true;
+        this.handles.delete(handle);
+        this.holders.delete(n);
+        this.drive(n, 1); // back to idle: an input pulled high
+      },
+    };
+    this.handles.add(handle);
+    return handle;
+  }
+
   async close(): Promise<void> {
-    /* nothing held */
+    await Promise.all([...this.handles].map((h) => h.release()));
+  }
+
+  private drive(n: number, level: 0 | 1): void {
+    this.levels[n] = level;
+    for (const f of this.listeners.get(n) ?? []) f(level);
   }
 
   private check(n: number): void {

@@ -240,7 +240,7 @@ function addControlLines(board: Board, objects: ObjectTable, tree: DtTree, gpios
       continue;
     }
     const line = controller.line(spec.line);
-    if (dev.pins?.wp) line.wire?.(dev.pins.wp);
+    if (dev.pins?.wp) controller.wire?.(spec.line, dev.pins.wp);
     const { activeLow } = spec;
     board.gpioLines.push(
       objects.insert<GpioObject>({

@@ -208,6 +208,85 @@ describe('At25Model', () => {
     expect(m.memory[0]).toBe(0x33);
   });
 
+  test('the pins idle high; setPin/pin drive and read them; wpPin is the boolean view of WP', () => {
+    const { m } = setup();
+    expect([m.pin('wp'), m.pin('hold')]).toEqual([1, 1]);
+    m.setPin('wp', 0);
+    expect(m.wpPin).toBe(false);
+    m.wpPin = true;
+    expect(m.pin('wp')).toBe(1);
+    expect(() => m.setPin('cs' as 'wp', 0)).toThrow(/has no pin cs/);
+    expect(() => m.setPin('hold', 2 as 0)).toThrow(/0 or 1/);
+  });
+
+  test('HOLD low mid-READ pauses: clocks are ignored and SO floats (0xff); HOLD high resumes at the next byte', () => {
+    const { m } = setup();
+    m.memory.set([0x10, 0x11, 0x12, 0x13], 0x200);
+    m.select();
+    expect([READ, 0x02, 0x00].map((b) => m.exchange(b))).toEqual([0xff, 0xff, 0xff]);
+    expect(m.exchange(0)).toBe(0x10);
+    m.setPin('hold', 0);
+    expect(m.held).toBe(true);
+    expect([0, 0, 0].map((b) => m.exchange(b))).toEqual([0xff, 0xff, 0xff]); // the address counter did not move
+    m.setPin('hold', 1);
+    expect([0, 0, 0].map((b) => m.exchange(b))).toEqual([0x11, 0x12, 0x13]);
+    m.deselect();
+  });
+
+  test('bytes sent while held are not taken as address or data; the WRITE resumes and commits what came outside the hold', () => {
+    const { m, clock } = setup();
+    cmd(m, WREN);
+    m.select();
+    m.exchange(WRITE);
+    m.exchange(0x01);
+    m.setPin('hold', 0);
+    m.exchange(0x77); // would have been the low address byte
+    m.exchange(0x88);
+    m.setPin('hold', 1);
+    m.exchange(0x40); // the real low address byte
+    m.exchange(0xa1);
+    m.setPin('hold', 0);
+    m.exchange(0xee); // would have been a second data byte
+    m.setPin('hold', 1);
+    m.exchange(0xa2);
+    m.deselect();
+    expect(Array.from(m.memory.subarray(0x140, 0x143))).toEqual([0xa1, 0xa2, 0xff]);
+    expect(m.memory[0x177]).toBe(0xff);
+    clock.advanceUs(5000);
+    expect(rdsr(m)).toBe(0);
+  });
+
+  test('HOLD pauses RDSR polling but not the write cycle, which ends on time while held', () => {
+    const { m, clock } = setup();
+    cmd(m, WREN);
+    cmd(m, WRITE, 0, 0, 0x5a);
+    m.select();
+    m.exchange(RDSR);
+    expect(m.exchange(0)).toBe(AT25_SR.WIP | AT25_SR.WEL);
+    m.setPin('hold', 0);
+    clock.advanceUs(5000); // the cycle runs out while the interface is paused
+    expect(m.exchange(0)).toBe(0xff); // high-impedance, not a status
+    m.setPin('hold', 1);
+    expect(m.exchange(0)).toBe(0); // resumed RDSR: WIP and WEL clear
+    m.deselect();
+    expect(m.memory[0]).toBe(0x5a);
+    expect(m.writeCycles).toBe(1);
+  });
+
+  test('HOLD has no effect while the chip is deselected', () => {
+    const { m } = setup();
+    m.memory[7] = 0x42;
+    m.setPin('hold', 0);
+    expect(m.held).toBe(false);
+    m.setPin('hold', 1);
+    expect(read(m, 7, 1)).toEqual([0x42]);
+    // asserted before select and held through the command: nothing happens at all
+    m.setPin('hold', 0);
+    expect(cmd(m, WREN)).toEqual([0xff]);
+    m.setPin('hold', 1);
+    expect(rdsr(m)).toBe(0);
+  });
+
   test('unknown opcodes are ignored for the whole selection', () => {
     const { m } = setup();
     expect(cmd(m, 0x9f, WREN, 0, 0)).toEqual([0xff, 0xff, 0xff, 0xff]); // JEDEC ID: not on AT25
