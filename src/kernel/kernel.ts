@@ -277,6 +277,13 @@ export class Kernel extends EventEmitter {
     this.threads.get(threadName).grants.delete(this.grantable(objectName).handle);
   }
 
+  /** Stops a thread (its locks, IPC and leases released; no restart). */
+  async stopThread(name: string, why = 'stopped by the kernel API'): Promise<ThreadInfo> {
+    const t = this.threads.get(name);
+    this.threads.halt(t, why);
+    return threadInfo(this.objects, t);
+  }
+
   ps(): ThreadInfo[] {
     return this.threads.all().map((t) => threadInfo(this.objects, t));
   }

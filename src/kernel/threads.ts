@@ -99,6 +99,16 @@ export class ThreadManager {
     }
   }
 
+  /** Stops a thread on request (not a fault: no restart); a dormant thread simply never starts. */
+  halt(t: UserThread, why: string): void {
+    if (t.alive) {
+      this.host.events.record('exit', t.name, `stopped: ${why}`);
+      this.stop(t, 'stopped', new HilError('ECANCELED', `${t.name} was stopped: ${why}`));
+    } else if (t.state === 'dormant' || t.state === 'restarting') {
+      this.setState(t, 'stopped');
+    }
+  }
+
   async shutdown(): Promise<void> {
     if (this.down) return;
     this.down = true;
