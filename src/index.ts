@@ -28,3 +28,4 @@ export type { At24Config, At25Config, EepromConfig } from './abi/device-config';
 export { VirtualClock, RealClock, type Clock } from './hal/clock';
 export { loadTree, parseDts, parseDtsFile } from './devicetree';
 export { EEPROM_PARTS, findPart, partByName, type EepromPart } from './devicetree/parts';
+export { probeGpio, formatGpioProbe, type GpioProbe, type GpioControllerMatch, type GpioChipEntry } from './host/gpio-probe';

@@ -181,10 +181,10 @@ export function buildCli(): Cli {
 
   program
     .command('probe')
-    .description("list the running Linux kernel's SPI and I2C controllers and their /dev nodes, with advice")
+    .description("list the running Linux kernel's SPI and I2C controllers and their /dev nodes, and its GPIO chips (with --board: which chip the board's GPIO lines resolve to), with advice")
     .option('--root <dir>', 'live devicetree directory (default /sys/firmware/devicetree/base or /proc/device-tree)')
     .option('--dev <dir>', 'where device nodes live', '/dev')
-    .action(run(false, async (_s, _g, o: { root?: string; dev: string }) => probe({ root: o.root, dev: o.dev })));
+    .action(run(false, async (_s, g, o: { root?: string; dev: string }) => probe({ root: o.root, dev: o.dev, board: g.board })));
 
   const dt = program.command('dt').description('devicetree tools');
   dt.command('compile')

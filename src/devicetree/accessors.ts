@@ -11,7 +11,7 @@ import { HilError } from '../abi/errno';
 import type { At24Config, At25Config } from '../abi/device-config';
 import type { ThreadSpec } from '../abi/thread-spec';
 import { builtinBindings, type Bindings } from './bindings';
-import { compatibles, findByPhandle, isEnabled, nodePath, propBool, propCells, propString, propU32, type DtNode, type DtTree } from './tree';
+import { compatibles, findByPhandle, isEnabled, nodePath, propBool, propCells, propString, propStrings, propU32, type DtNode, type DtTree } from './tree';
 
 function bad(node: DtNode, prop: string, what: string): HilError {
   return new HilError('EINVAL', `${nodePath(node)}: property "${prop}" ${what}`);
@@ -132,6 +132,16 @@ export function serprogSettings(node: DtNode, bindings: Bindings = builtinBindin
   const port = propString(node, 'port');
   if (!port) throw bad(node, 'port', 'is required: the serial device of the programmer, e.g. "/dev/ttyACM0"');
   return { port, baudRate: u32Or(node, 'baud-rate', bindings, 'hilbridge,serprog', 115200) };
+}
+
+/** Labels of the Raspberry Pi GPIO chips, Pi 4, Pi 3 and older, Pi 5: tried in this order. */
+export const PI_GPIOCHIP_LABELS: readonly string[] = ['pinctrl-bcm2711', 'pinctrl-bcm2835', 'pinctrl-rp1'];
+
+/** Which Linux GPIO chip drives a GPIO controller node: its labels (tried in order) or a /dev path. */
+export function gpiochipNames(node: DtNode): readonly string[] {
+  const v = propStrings(node, 'hilbridge,gpiochip');
+  if (v && v.some((x) => x.length === 0)) throw bad(node, 'hilbridge,gpiochip', 'holds an empty name; give chip labels or a /dev/gpiochipN path');
+  return v && v.length ? v : PI_GPIOCHIP_LABELS;
 }
 
 /** Bus clock of an I2C controller node (`clock-frequency`), if given. */

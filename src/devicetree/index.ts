@@ -33,6 +33,8 @@ export {
   serprogSettings,
   busClockHz,
   gpioSpec,
+  gpiochipNames,
+  PI_GPIOCHIP_LABELS,
   chipSelect,
   enabledPath,
   userThreads,

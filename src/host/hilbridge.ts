@@ -165,7 +165,33 @@ export class Hilbridge {
   inKernelDriver(name: string): Eeprom {
     const dev = this.kernel.device(name);
     if (!dev.config) throw new HilError('ENODEV', `${dev.name} is not an EEPROM hilbridge can drive`);
-    return openDriver(dev.config, this.kernel.deviceApi(dev.name), kernelDriverEnv());
+    return openDriver(dev.config, this.kernel.deviceApi(dev.name), kernelDriverEnv(), { wp: this.wpLine(dev.name) });
+  }
+
+  /**
+   * The control lines of a device (WP, HOLD) and whether each is asserted: read by the kernel
+   * itself, whoever drives them.
+   */
+  async controlLines(name: string): Promise<{ role: 'wp' | 'hold'; asserted: boolean }[]> {
+    const dev = this.device(name);
+    const out: { role: 'wp' | 'hold'; asserted: boolean }[] = [];
+    for (const role of ['wp', 'hold'] as const) {
+      try {
+        const l = this.kernel.lineApi(`${dev.name}-${role}`);
+        out.push({ role, asserted: (await l.get()) === 1 });
+      } catch {
+        /* the device has no such line */
+      }
+    }
+    return out;
+  }
+
+  private wpLine(device: string): { get(): Promise<0 | 1>; set(v: 0 | 1): Promise<void> } | undefined {
+    try {
+      return this.kernel.lineApi(`${device}-wp`);
+    } catch {
+      return undefined;
+    }
   }
 
   /**
@@ -177,7 +203,7 @@ export class Hilbridge {
     const dev = this.kernel.device(name);
     if (!dev.config) throw new HilError('ENODEV', `${dev.name} is not an EEPROM hilbridge can drive`);
     const env = kernelDriverEnv();
-    const drv = openDriver(dev.config, this.kernel.deviceApi(dev.name), env);
+    const drv = openDriver(dev.config, this.kernel.deviceApi(dev.name), env, { wp: this.wpLine(dev.name) });
     const dispatch = makeDispatcher(EEPROM_IFACE, eepromService<KernelServerLease>(drv, dev.config, env, (l) => l.bytes));
     this.kernel.serveInKernel(dev.name, (msg, leases) =>
       dispatch(

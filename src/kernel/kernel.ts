@@ -144,6 +144,12 @@ export class Kernel extends EventEmitter {
       stateChanged: (t, s) => this.emit('thread-state', t.name, s),
       releaseBuses: (owner, reason) => {
         for (const a of new Set(this.deviceObjects().map((d) => d.arbiter))) a.releaseAll(owner, reason);
+        // Lines the thread drove go back to their safe state: WP asserted, HOLD inactive.
+        for (const l of this.board.gpioLines) {
+          if (l.lastDriver !== owner) continue;
+          l.lastDriver = undefined;
+          void l.set(l.safeLevel).catch((e: unknown) => this.log.record('error', owner, `cannot put ${l.name} back to its safe level: ${String(e)}`));
+        }
       },
       workerOutput: (t, stream, text) => this.emit('log', t.name, (stream === 'stderr' ? 'warn' : 'info') satisfies LogLevel, text.replace(/\n$/, '')),
     });
@@ -339,7 +345,20 @@ export class Kernel extends EventEmitter {
     if (this.threads.shuttingDown) return;
     this.watchdog?.stopAll();
     await this.threads.shutdown();
+    // The chips are left protected: WP asserted and HOLD inactive, then each line becomes an input
+    // pulled towards that level, so the chip stays protected after this process lets go.
+    await Promise.allSettled((this.board?.gpioLines ?? []).map(async (l) => {
+      await l.set(l.safeLevel);
+      await l.park();
+    }));
     await this.board?.close();
+  }
+
+  /** A control line's logical level and role, for tools (`status`). */
+  lineApi(name: string): { get(): Promise<0 | 1>; set(v: 0 | 1): Promise<void>; readonly role: 'wp' | 'hold' } {
+    const l = this.board.gpioLines.find((x) => x.name === name || x.path === name);
+    if (!l) throw new HilError('ENOENT', `no control line named ${name}`);
+    return { get: () => l.get(), set: (v) => l.set(v), role: l.role };
   }
 
   // ---- internals ----
@@ -421,8 +440,9 @@ export class Kernel extends EventEmitter {
       if (e.server !== undefined) throw new HilError('EBUSY', `endpoint ${e.name} is already served by ${e.server}`);
     }
     const granted = (spec.grants ?? []).map((n) => this.grantable(n));
-    // A device's own control lines (its wp-gpios) come with the device.
-    const lines = this.board.gpioLines.filter((l) => granted.some((o) => o.type !== 'gpio' && o.name === l.device));
+    // A device's write-protect line comes with the device (its driver lifts WP around its own
+    // writes); HOLD must be granted by name.
+    const lines = this.board.gpioLines.filter((l) => l.role === 'wp' && granted.some((o) => o.type !== 'gpio' && o.name === l.device));
     const calls = (spec.calls ?? []).map((n) => this.endpointNamed(n));
     const partitions = (spec.partitions ?? []).map((n) => {
       const p = this.partitions.get(n);

@@ -48,8 +48,22 @@ export interface GpioObject extends KObjectBase {
   readonly path: string;
   /** The device this line controls (granting the device grants the line). */
   readonly device: string | undefined;
+  /** WP (asserted: writes protected) or HOLD (asserted: the serial interface paused). */
+  readonly role: 'wp' | 'hold';
+  /** The logical level the kernel keeps when nobody needs the line: WP asserted, HOLD inactive. */
+  readonly safeLevel: 0 | 1;
+  /** The thread that drove the line last (the kernel puts it back to safe when that thread stops). */
+  lastDriver: string | undefined;
+  /** Logical levels: 1 = asserted. */
   get(): Promise<0 | 1>;
   set(value: 0 | 1): Promise<void>;
+  /**
+   * Turns the line into an input pulled towards its safe level, so the chip stays safe once this
+   * process lets go (the pull resistor holds the level where the GPIO keeps its bias, as a Pi does).
+   */
+  park(): Promise<void>;
+  /** Lets go of the line (shutdown). */
+  release(): Promise<void>;
 }
 
 export interface PartitionObject extends KObjectBase {

@@ -35,6 +35,12 @@ export interface I2cDeviceApi {
   transfer(msgs: readonly I2cMessage<BusBuffer>[]): Promise<void>;
 }
 
+/** A control line as a driver uses it (an EEPROM's WP): logical levels, 1 = asserted. */
+export interface ControlLine {
+  get(): Promise<0 | 1>;
+  set(value: 0 | 1): Promise<void>;
+}
+
 /** What a driver needs besides its bus: time, memory, and bytes of buffers it was lent. */
 export interface DriverEnv {
   /** Milliseconds on a monotonic clock. */

@@ -17,23 +17,19 @@ import { HilError } from '../abi/errno';
 import type { At24Config } from '../abi/device-config';
 import { at24AddressSpan } from '../abi/device-config';
 import type { BusBuffer } from '../abi/lease';
-import { EepromBase, type ReadPlan } from './eeprom-base';
+import { EepromBase, type EepromDriverOptions, type ReadPlan } from './eeprom-base';
 import type { DriverEnv, I2cDeviceApi, I2cMessage } from '../user/device-api';
 import type { EepromStatus, ProtectionSettings } from './eeprom';
 
 type Msg = I2cMessage<BusBuffer>;
 
-export interface At24DriverOptions {
-  /** Pause between acknowledge polls while a write cycle runs (default 250 µs). */
-  readonly pollIntervalUs?: number;
-}
+export type At24DriverOptions = EepromDriverOptions;
 
 const MAX_CHUNK = 64 * 1024;
 
 export class At24Eeprom extends EepromBase<At24Config> {
   private readonly addrBytes: number;
   private readonly blockSize: number;
-  private readonly pollUs: number;
   private readonly hdr: Uint8Array;
   private readonly probe: Uint8Array;
   private readonly io: Uint8Array;
@@ -49,11 +45,10 @@ export class At24Eeprom extends EepromBase<At24Config> {
     env: DriverEnv,
     opts: At24DriverOptions = {},
   ) {
-    super(cfg, env);
+    super(cfg, env, opts);
     validateConfig(cfg);
     this.addrBytes = cfg.addressWidth / 8;
     this.blockSize = 2 ** cfg.addressWidth;
-    this.pollUs = opts.pollIntervalUs ?? 250;
     const max = i2c.maxTransferBytes;
     if (!Number.isInteger(max) || max < this.addrBytes + 1) {
       throw new HilError('EINVAL', `${cfg.name}: the I2C backend moves at most ${max} bytes per message; an AT24 needs ${this.addrBytes + 1}`);
@@ -84,6 +79,11 @@ export class At24Eeprom extends EepromBase<At24Config> {
     this.io.set(bytes, this.addrBytes);
     await this.withAckPolling([{ addr: this.deviceAddress(at), read: false, buf: this.io.subarray(0, len) }]);
     this.cycleStartedMs = this.env.nowMs();
+  }
+
+  /** With a WP line, each page's cycle is waited for before WP is asserted again. */
+  protected override async waitWriteCycle(at: number): Promise<void> {
+    await this.waitReady(at);
   }
 
   /** Without a verify read to wait for it, the last write cycle is waited for with a dummy write. */

@@ -14,7 +14,7 @@
 import { HilError } from '../abi/errno';
 import type { At25Config } from '../abi/device-config';
 import type { BusBuffer } from '../abi/lease';
-import { EepromBase, type ReadPlan } from './eeprom-base';
+import { EepromBase, type EepromDriverOptions, type ReadPlan } from './eeprom-base';
 import type { DriverEnv, SpiDeviceApi, SpiTransfer } from '../user/device-api';
 import { PROTECTED_BLOCKS, protectedFrom, type EepromStatus, type ProtectedBlocks, type ProtectionSettings } from './eeprom';
 
@@ -23,10 +23,7 @@ type Xfer = SpiTransfer<BusBuffer>;
 export const AT25_OPCODE = { WRSR: 0x01, WRITE: 0x02, READ: 0x03, WRDI: 0x04, RDSR: 0x05, WREN: 0x06 } as const;
 export const AT25_STATUS = { WIP: 0x01, WEL: 0x02, BP0: 0x04, BP1: 0x08, WPEN: 0x80 } as const;
 
-export interface At25DriverOptions {
-  /** Pause between RDSR polls while a write cycle runs (default 250 µs). */
-  readonly pollIntervalUs?: number;
-}
+export type At25DriverOptions = EepromDriverOptions;
 
 /** Largest scratch buffer the driver allocates, whatever the backend's limit. */
 const MAX_CHUNK = 64 * 1024;
@@ -44,7 +41,6 @@ const CTL_LEN = 16;
 export class At25Eeprom extends EepromBase<At25Config> {
   private readonly addrBytes: number;
   private readonly hdrLen: number;
-  private readonly pollUs: number;
   private readonly ctl: Uint8Array;
   private readonly io: Uint8Array;
   private readonly maxReadChunk: number;
@@ -58,11 +54,10 @@ export class At25Eeprom extends EepromBase<At25Config> {
     env: DriverEnv,
     opts: At25DriverOptions = {},
   ) {
-    super(cfg, env);
+    super(cfg, env, opts);
     validateConfig(cfg);
     this.addrBytes = cfg.addressWidth <= 9 ? 1 : cfg.addressWidth / 8;
     this.hdrLen = 1 + this.addrBytes;
-    this.pollUs = opts.pollIntervalUs ?? 250;
     const max = spi.maxTransferBytes;
     // A page write moves WREN (1) + header + data + RDSR (2) in one transaction.
     if (!Number.isInteger(max) || max < this.hdrLen + 4) {
@@ -137,13 +132,15 @@ export class At25Eeprom extends EepromBase<At25Config> {
     if ((sr & mask) === value) return;
     this.ctl[C_WRSR + 1] = value;
     try {
-      await this.spi.transfer([
-        { tx: this.ctl.subarray(C_WREN, C_WREN + 1), len: 1, csChange: true },
-        { tx: this.ctl.subarray(C_WRSR, C_WRSR + 2), len: 2, csChange: true },
-        ...this.rdsrOps(C_SR),
-      ]);
-      sr = this.ctl[C_SR]!;
-      if (sr & AT25_STATUS.WIP) sr = await this.waitIdle(sr);
+      sr = await this.unprotected(async () => {
+        await this.spi.transfer([
+          { tx: this.ctl.subarray(C_WREN, C_WREN + 1), len: 1, csChange: true },
+          { tx: this.ctl.subarray(C_WRSR, C_WRSR + 2), len: 2, csChange: true },
+          ...this.rdsrOps(C_SR),
+        ]);
+        const s0 = this.ctl[C_SR]!;
+        return s0 & AT25_STATUS.WIP ? this.waitIdle(s0) : s0;
+      });
     } catch (e) {
       await this.writeDisableQuietly();
       throw e;

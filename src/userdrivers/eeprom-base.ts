@@ -5,11 +5,16 @@
  * caller's buffer (which may be a lease: the bus fills it directly), and the read-only refusal.
  * Each driver supplies the bus side: `readTo`, `writePage`, the checks before a write and the
  * clean-up after one, `status` and `setProtection`.
+ *
+ * Write protect: given the device's WP line, the driver keeps the chip protected except around
+ * each page (and each status-register) write: WP is lifted just before the write and asserted
+ * again once the chip's write cycle has ended (as Zephyr's at2x driver does). The kernel asserts
+ * WP at boot and puts it back whenever the driver thread stops.
  */
 import type { EepromConfig } from '../abi/device-config';
 import { HilError } from '../abi/errno';
 import type { BusBuffer } from '../abi/lease';
-import type { DriverEnv } from '../user/device-api';
+import type { ControlLine, DriverEnv } from '../user/device-api';
 import {
   checkAborted,
   checkData,
@@ -30,14 +35,27 @@ export interface ReadPlan {
   done?(pos: number, n: number): void;
 }
 
+/** What every driver takes besides its bus, configuration and environment. */
+export interface EepromDriverOptions {
+  /** Pause between busy polls while a write cycle runs (default 250 µs). */
+  readonly pollIntervalUs?: number;
+  /** The device's write-protect line, if it has one the driver may drive. */
+  readonly wp?: ControlLine | undefined;
+}
+
 export abstract class EepromBase<C extends EepromConfig> implements Eeprom {
   readonly name: string;
+  protected readonly pollUs: number;
+  private readonly wp: ControlLine | undefined;
 
   protected constructor(
     protected readonly cfg: C,
     protected readonly env: DriverEnv,
+    opts: EepromDriverOptions = {},
   ) {
     this.name = cfg.name;
+    this.pollUs = opts.pollIntervalUs ?? 250;
+    this.wp = opts.wp;
   }
 
   size(): number {
@@ -84,7 +102,10 @@ export abstract class EepromBase<C extends EepromConfig> implements Eeprom {
         const chunk = data.subarray(done, done + n);
         if (opts.skipUnchanged && (await this.holds(at, chunk))) skipped++;
         else {
-          await this.writePage(at, chunk);
+          await this.unprotected(async () => {
+            await this.writePage(at, chunk);
+            if (this.wp) await this.waitWriteCycle(at);
+          });
           written++;
         }
         done += n;
@@ -126,6 +147,22 @@ export abstract class EepromBase<C extends EepromConfig> implements Eeprom {
   protected async afterWriteFailure(): Promise<void> {
     /* nothing by default */
   }
+  /** Waits until the write cycle started at `at` has ended (default: writePage already waited). */
+  protected async waitWriteCycle(_at: number): Promise<void> {
+    /* nothing by default */
+  }
+
+  /** Runs a write with WP lifted, asserting it again afterwards whatever happens. */
+  protected async unprotected<T>(fn: () => Promise<T>): Promise<T> {
+    if (!this.wp) return fn();
+    await this.wp.set(0);
+    try {
+      return await fn();
+    } finally {
+      await this.wp.set(1);
+    }
+  }
+
   /** Waits for the last write cycle when no verify read does it. */
   protected async afterWriteUnverified(_offset: number): Promise<void> {
     /* nothing by default */

@@ -17,15 +17,16 @@ import type { DriverEnv, I2cDeviceApi, SpiDeviceApi } from '../user/device-api';
 import { At24Eeprom } from './at24';
 import { At25Eeprom } from './at25';
 import type { Eeprom, WriteOptions } from './eeprom';
+import type { EepromDriverOptions } from './eeprom-base';
 
-/** The driver for a device's configuration, over the matching bus API. */
-export function openDriver(config: EepromConfig, bus: SpiDeviceApi | I2cDeviceApi, env: DriverEnv): Eeprom {
+/** The driver for a device's configuration, over the matching bus API (and its WP line, if it has one). */
+export function openDriver(config: EepromConfig, bus: SpiDeviceApi | I2cDeviceApi, env: DriverEnv, opts: EepromDriverOptions = {}): Eeprom {
   if (config.kind === 'at25') {
     if (!('lock' in bus)) throw new HilError('EINVAL', `${config.name} is an AT25: it needs an SPI device`);
-    return new At25Eeprom(bus, config, env);
+    return new At25Eeprom(bus, config, env, opts);
   }
   if (!('repeatedStart' in bus)) throw new HilError('EINVAL', `${config.name} is an AT24: it needs an I2C device`);
-  return new At24Eeprom(bus, config, env);
+  return new At24Eeprom(bus, config, env, opts);
 }
 
 function writeOptions(flags: number, spanOffset: number, spanLength: number): WriteOptions {

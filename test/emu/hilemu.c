@@ -379,7 +379,9 @@ static int drive(struct dev *d, uint32_t off, uint8_t level) {
   return gpio_event(d, off, level);
 }
 
-/* The request's lines go back to idle inputs, free for the next request. */
+/* The request's lines go back to idle inputs, free for the next request. A line configured with a
+ * pull resistor keeps it (as bcm2835's pinctrl does on free: only the function goes back to input),
+ * so it settles at the pulled level; otherwise it idles at GPIO_IDLE_LEVEL. */
 static void gpio_release(int slot) {
   struct greq *q = &reqs[slot];
   if (!q->used) return;
@@ -390,9 +392,10 @@ static void gpio_release(int slot) {
     if (l->holder != slot) continue;
     l->holder = HOLDER_FREE;
     l->consumer[0] = 0;
-    l->flags = GPIO_V2_LINE_FLAG_INPUT;
+    uint8_t idle = (l->flags & GPIO_V2_LINE_FLAG_BIAS_PULL_DOWN) ? 0 : (l->flags & GPIO_V2_LINE_FLAG_BIAS_PULL_UP) ? 1 : GPIO_IDLE_LEVEL;
+    l->flags = GPIO_V2_LINE_FLAG_INPUT | (l->flags & (GPIO_V2_LINE_FLAG_BIAS_PULL_UP | GPIO_V2_LINE_FLAG_BIAS_PULL_DOWN));
     int saved = errno;
-    drive(d, q->offsets[i], GPIO_IDLE_LEVEL); /* a dead server cannot refuse a release */
+    drive(d, q->offsets[i], idle); /* a dead server cannot refuse a release */
     errno = saved;
   }
 }

@@ -41,6 +41,7 @@ export const TEST_BOARD = `/dts-v1/;
 			address-width = <16>;
 			hilbridge,model-write-cycle-us = <200>;
 			wp-gpios = <&gpio0 3 1>; /* active low, as the AT25's WP pin is */
+			hold-gpios = <&gpio0 4 1>; /* active low, as HOLD is */
 		};
 	};
 	i2c0: i2c@1 {

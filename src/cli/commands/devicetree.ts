@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { dtCompile, dtShow, formatProbe, probeLiveTree } from '../../devicetree';
+import { formatGpioProbe, probeGpio } from '../../index';
 import { UsageError } from '../errors';
 import type { CommandResult } from '../output';
 
@@ -29,8 +30,10 @@ export async function dtShowCmd(input: string, o: { json: boolean; include?: str
   return { data: JSON.parse(json) as Record<string, unknown>, text };
 }
 
-export async function probe(o: { root?: string | undefined; dev?: string | undefined }): Promise<CommandResult> {
+export async function probe(o: { root?: string | undefined; dev?: string | undefined; board?: string | undefined }): Promise<CommandResult> {
   if (o.root !== undefined) mustExist(o.root, 'devicetree directory');
+  if (o.board !== undefined) mustExist(o.board, 'board file');
   const r = probeLiveTree(o.root, o.dev ?? '/dev');
-  return { data: { ...r }, text: formatProbe(r) };
+  const gpio = probeGpio(o.dev ?? '/dev', o.board);
+  return { data: { ...r, gpio }, text: formatProbe(r) + formatGpioProbe(gpio) };
 }

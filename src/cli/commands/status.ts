@@ -24,7 +24,10 @@ function describe(name: string, size: number, st: EepromStatus): string {
 export async function status(s: Session, device: string): Promise<CommandResult> {
   const ee = await s.eeprom(device);
   const st = await ee.status();
-  return { data: { device: ee.name, ...st, protectedFrom: protectedFrom(ee.size, st.blocks) }, text: describe(ee.name, ee.size, st) };
+  const lines = await s.hb.controlLines(ee.name);
+  const pins = lines.map((l) => `${l.role.toUpperCase()} ${l.asserted ? 'asserted' : 'not asserted'}${l.role === 'wp' && l.asserted ? ' (writes protected)' : ''}`);
+  const text = describe(ee.name, ee.size, st).replace(/\n$/, pins.length ? `; ${pins.join(', ')}\n` : '\n');
+  return { data: { device: ee.name, ...st, protectedFrom: protectedFrom(ee.size, st.blocks), lines }, text };
 }
 
 export interface ProtectOptions {

@@ -3,7 +3,8 @@
  * that driving the line changes what the simulated chip sees (e.g. an EEPROM's WP pin).
  *
  * `request()` behaves like a real chip's: one holder per line (EBUSY otherwise), outputs start at
- * their requested level, inputs refuse `set` (EPERM), and a released line goes back to idle high.
+ * their requested level, inputs refuse `set` (EPERM), and a released line goes back to an input at
+ * the level of its pull resistor (idle high without one).
  */
 import { HilError } from '../../abi/errno';
 import { DEFAULT_GPIO_CONSUMER, type GpioController, type GpioLine, type GpioLineConfig, type GpioLineHandle, type GpioLineRequest, type PinInput } from '../gpio';
@@ -56,9 +57,12 @@ export class MockGpioController implements GpioController {
     this.holders.set(n, req.consumer ?? DEFAULT_GPIO_CONSUMER);
     let direction = req.direction;
     let released = false;
+    let bias = req.bias;
     const apply = (c: GpioLineConfig): void => {
       direction = c.direction;
+      bias = c.bias;
       if (c.direction === 'output') this.drive(n, c.initial);
+      else if (c.bias === 'pull-up' || c.bias === 'pull-down') this.drive(n, c.bias === 'pull-up' ? 1 : 0);
     };
     apply(req);
     const alive = (what: string): void => {
@@ -87,7 +91,7 @@ export class MockGpioController implements GpioController {
         released = true;
         this.handles.delete(handle);
         this.holders.delete(n);
-        this.drive(n, 1); // back to idle: an input pulled high
+        this.drive(n, bias === 'pull-down' ? 0 : 1); // back to an input: its pull resistor decides, else idle high
       },
     };
     this.handles.add(handle);

@@ -1,8 +1,13 @@
 /**
  * Builds the kernel's devices from a devicetree: validates the tree against the bindings, opens
  * each controller through the backend its compatible selects (board/backend.ts), makes one kernel
- * object per enabled EEPROM node and per control line (`wp-gpios`), and reads the declared memory
- * partitions and user threads.
+ * object per enabled EEPROM node and per control line (`wp-gpios`, `hold-gpios`), and reads the
+ * declared memory partitions and user threads.
+ *
+ * Control lines are claimed at boot in their safe state — WP asserted (the chip protected), HOLD
+ * inactive — before any bus traffic; a GPIO controller is opened only when a line names it. A
+ * line that cannot be claimed (no such chip or line, held by another process, no permission)
+ * makes its device unavailable with that reason rather than letting it run unprotected.
  *
  * The board file chooses the hardware; this code only follows it, and knows no backend by name:
  * a simulated GPIO line reaches a simulated part's pin through the HAL's optional `wire`/`pins`.
@@ -97,7 +102,7 @@ export async function buildBoard(tree: DtTree, objects: ObjectTable, registry: B
       await Promise.allSettled(buses.map((b) => b.controller.close()));
     },
   };
-  const gpios = new Map<DtNode, GpioController>();
+  const gpioNodes = new Map<DtNode, { open: () => Promise<GpioController>; entry: Omit<BusEntry, 'controller'> }>();
   try {
     for (const node of walk(tree.root)) {
       if (!enabledPath(node)) continue;
@@ -110,9 +115,7 @@ export async function buildBoard(tree: DtTree, objects: ObjectTable, registry: B
       const entry = { name: info.name, path: info.path, kind: backend.bus, backend: backend.name, simulated: backend.simulated };
       try {
         if (backend.bus === 'gpio') {
-          const c = await backend.open(node, ctx);
-          gpios.set(node, c);
-          buses.push({ ...entry, controller: c });
+          gpioNodes.set(node, { open: () => backend.open(node, ctx), entry });
         } else if (backend.bus === 'spi') {
           const parts = eepromChildren(board, node, SPI_EEPROM).map((c) => ({ node: c, chipSelect: chipSelect(c), config: at25Config(c) }));
           const c = await openOr(board, entry, parts, () => backend.open(node, parts, ctx));
@@ -128,12 +131,11 @@ export async function buildBoard(tree: DtTree, objects: ObjectTable, registry: B
             addI2cDevices(board, objects, c, info.name, parts);
           }
         }
-      } catch (e) {
-        if (backend.bus === 'gpio') board.warnings.push(`${info.path}: the GPIO controller cannot be opened: ${toHilError(e).message}`);
-        else throw e;
+      } finally {
+        /* controllers opened so far are closed by board.close() if the build fails */
       }
     }
-    addControlLines(board, objects, tree, gpios);
+    await addControlLines(board, objects, tree, gpioNodes);
     board.threads.push(...userThreads(tree));
   } catch (e) {
     await board.close();
@@ -219,41 +221,96 @@ function addI2cDevices(board: Board, objects: ObjectTable, controller: I2cContro
   }
 }
 
+/** The control lines hilbridge knows: which property, what "asserted" protects, the safe state. */
+const LINES = [
+  { role: 'wp', prop: 'wp-gpios', safe: 1 },
+  { role: 'hold', prop: 'hold-gpios', safe: 0 },
+] as const;
+
 /**
- * Makes a GPIO object of each device's `wp-gpios` line. Values through the gpio syscalls are
- * logical (1 = asserted); the specifier's active-low flag maps them to physical levels. A line on
- * a simulated controller is wired to the simulated part's pin.
+ * Claims each device's control lines and makes a GPIO object of each. Values through the gpio
+ * syscalls are logical (1 = asserted); the specifier's active-low flag maps them to physical
+ * levels. A line on a simulated controller is wired to the simulated part's pin first, so the part
+ * sees the safe level from the start.
  */
-function addControlLines(board: Board, objects: ObjectTable, tree: DtTree, gpios: ReadonlyMap<DtNode, GpioController>): void {
+async function addControlLines(
+  board: Board,
+  objects: ObjectTable,
+  tree: DtTree,
+  gpioNodes: ReadonlyMap<DtNode, { open: () => Promise<GpioController>; entry: Omit<BusEntry, 'controller'> }>,
+): Promise<void> {
   const byPath = new Map<string, DtNode>();
   for (const n of walk(tree.root)) byPath.set(nodePath(n), n);
+  const opened = new Map<DtNode, Promise<GpioController>>();
+  const controllerOf = (node: DtNode): Promise<GpioController> | undefined => {
+    const g = gpioNodes.get(node);
+    if (!g) return undefined;
+    let p = opened.get(node);
+    if (!p) {
+      p = g.open().then((c) => {
+        board.buses.push({ ...g.entry, controller: c });
+        return c;
+      });
+      opened.set(node, p);
+    }
+    return p;
+  };
   for (const dev of [...board.spiDevices, ...board.i2cDevices]) {
     const node = byPath.get(dev.path)!;
-    const spec = gpioSpec(tree, node, 'wp-gpios');
-    if (!spec) continue;
-    const controller = gpios.get(spec.controller);
-    if (!controller) {
-      board.warnings.push(
-        `${dev.path}: wp-gpios names ${nodePath(spec.controller)} (${compatibles(spec.controller).join(', ') || 'no compatible'}), which no GPIO backend drives; ` +
-          'tie WP to its inactive level in the wiring',
-      );
-      continue;
+    const made: GpioObject[] = [];
+    try {
+      for (const l of LINES) {
+        const spec = gpioSpec(tree, node, l.prop);
+        if (!spec) continue;
+        const controllerP = controllerOf(spec.controller);
+        if (!controllerP) {
+          board.warnings.push(
+            `${dev.path}: ${l.prop} names ${nodePath(spec.controller)} (${compatibles(spec.controller).join(', ') || 'no compatible'}), which no GPIO backend drives; ` +
+              (l.role === 'wp' ? 'tie WP to its inactive level in the wiring' : 'tie HOLD high in the wiring'),
+          );
+          continue;
+        }
+        const controller = await controllerP;
+        const physical = (logical: 0 | 1): 0 | 1 => ((logical === 1) !== spec.activeLow ? 1 : 0);
+        const pin = dev.pins?.[l.role];
+        if (pin) controller.wire?.(spec.line, pin);
+        const handle = await controller.request(spec.line, { consumer: `hilbridge ${dev.name}-${l.role}`, direction: 'output', initial: physical(l.safe) });
+        made.push(
+          objects.insert<GpioObject>({
+            type: 'gpio',
+            name: `${dev.name}-${l.role}`,
+            path: `${dev.path}:${l.prop}`,
+            device: dev.name,
+            role: l.role,
+            safeLevel: l.safe,
+            lastDriver: undefined,
+            handle: 0,
+            get: async () => ((await handle.get()) === physical(1) ? 1 : 0),
+            set: (value) => handle.set(physical(value)),
+            park: () => handle.reconfigure({ direction: 'input', bias: physical(l.safe) === 0 ? 'pull-down' : 'pull-up' }),
+            release: () => handle.release(),
+          }),
+        );
+      }
+      board.gpioLines.push(...made);
+    } catch (e) {
+      for (const m of made) {
+        objects.remove(m);
+        await m.release().catch(() => undefined);
+      }
+      makeUnavailable(board, objects, dev, toHilError(e));
     }
-    const line = controller.line(spec.line);
-    if (dev.pins?.wp) controller.wire?.(spec.line, dev.pins.wp);
-    const { activeLow } = spec;
-    board.gpioLines.push(
-      objects.insert<GpioObject>({
-        type: 'gpio',
-        name: `${dev.name}-wp`,
-        path: `${dev.path}:wp-gpios`,
-        device: dev.name,
-        handle: 0,
-        get: async () => ((await line.get()) === (activeLow ? 0 : 1) ? 1 : 0),
-        set: (value) => line.set((value === 1) !== activeLow ? 1 : 0),
-      }),
-    );
   }
+}
+
+/** A device whose control lines cannot be claimed is not used at all: it stays unavailable, with the reason. */
+function makeUnavailable(board: Board, objects: ObjectTable, dev: SpiDeviceObject | I2cDeviceObject, error: HilError): void {
+  const list: (SpiDeviceObject | I2cDeviceObject)[] = dev.type === 'spi_device' ? board.spiDevices : board.i2cDevices;
+  list.splice(list.indexOf(dev), 1);
+  objects.remove(dev);
+  const bus = board.buses.find((b) => b.name === dev.bus);
+  board.unavailable.push({ name: dev.bus, path: bus?.path ?? dev.bus, kind: dev.type === 'spi_device' ? 'spi' : 'i2c', backend: bus?.backend ?? 'unknown', devices: [dev.name], error: new HilError(error.code, `its control line cannot be claimed: ${error.message}`) });
+  board.warnings.push(`${dev.path}: not used, because its control line cannot be claimed: ${error.message}`);
 }
 
 /** Small AT24 parts answer on several addresses: block-select bits take address pins. */

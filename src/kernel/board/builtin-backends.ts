@@ -1,10 +1,12 @@
 /**
  * The backends hilbridge ships, as registry entries: simulated SPI, I2C and GPIO controllers
- * (device models, for the mock board and the tests), spidev, serprog and i2c-dev. Real backends
- * load their native packages lazily, so a board that does not use them never touches them.
+ * (device models, for the mock board and the tests), spidev, serprog, i2c-dev and the Linux GPIO
+ * character device. Real backends load their native packages lazily, so a board that does not use
+ * them never touches them.
  */
 import type { At24Config, At25Config } from '../../abi/device-config';
-import { busClockHz, chipSelect, controllerInfo, type DtNode, i2cDevBus, modelWriteCycleUs, propBool, propU32, serprogSettings, spidevBus } from '../../devicetree';
+import { busClockHz, chipSelect, controllerInfo, type DtNode, gpiochipNames, i2cDevBus, modelWriteCycleUs, propBool, propU32, serprogSettings, spidevBus } from '../../devicetree';
+import { openGpioChip } from '../../hal/gpiochip';
 import { At24Model } from '../../hal/mock/at24-model';
 import { At25Model } from '../../hal/mock/at25-model';
 import { MockGpioController } from '../../hal/mock/gpio-controller';
@@ -111,7 +113,17 @@ export const I2C_DEV: Backend = {
   open: async (node) => createI2cDevController({ busNumber: i2cDevBus(node).bus }),
 };
 
-export const BUILTIN_BACKENDS: readonly Backend[] = [MOCK_SPI, MOCK_I2C, MOCK_GPIO, SPIDEV, SERPROG, I2C_DEV];
+/** The Raspberry Pi's GPIO through the Linux GPIO character device, found by chip label. */
+export const GPIOCHIP: Backend = {
+  bus: 'gpio',
+  compatible: 'brcm,bcm2835-gpio',
+  name: 'gpiochip',
+  simulated: false,
+  where: (node) => `GPIO chip ${gpiochipNames(node).join(' or ')}`,
+  open: async (node) => openGpioChip({ chip: gpiochipNames(node) }),
+};
+
+export const BUILTIN_BACKENDS: readonly Backend[] = [MOCK_SPI, MOCK_I2C, MOCK_GPIO, SPIDEV, SERPROG, I2C_DEV, GPIOCHIP];
 
 /** A registry holding every built-in backend. */
 export function builtinBackends(): BackendRegistry {

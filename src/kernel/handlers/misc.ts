@@ -23,7 +23,8 @@ export async function gpioGet(_ctx: SyscallContext, [line]: Verified<'gpio_get'>
   return [await line.get(), 0];
 }
 
-export async function gpioSet(_ctx: SyscallContext, [line, value]: Verified<'gpio_set'>): Promise<SyscallResult> {
+export async function gpioSet(ctx: SyscallContext, [line, value]: Verified<'gpio_set'>): Promise<SyscallResult> {
+  line.lastDriver = ctx.thread.name;
   await line.set(value === 1 ? 1 : 0);
   return [0, 0];
 }

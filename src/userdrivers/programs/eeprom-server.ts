@@ -16,6 +16,8 @@ export async function main(rt: UserRuntime): Promise<void> {
   }
   const name = rt.serves[0]!;
   const config = rt.config(name);
-  const dev = openDriver(config, config.kind === 'at25' ? rt.spi(name) : rt.i2c(name), rt.env);
+  // The device's WP line comes with its grant: the driver lifts it around its own writes only.
+  const wp = rt.objects.find((o) => o.type === 'gpio' && o.name === `${name}-wp`);
+  const dev = openDriver(config, config.kind === 'at25' ? rt.spi(name) : rt.i2c(name), rt.env, { wp: wp ? rt.gpio(wp.name) : undefined });
   await serveInterface(rt, name, EEPROM_IFACE, eepromService(dev, config, rt.env, (lease) => lease));
 }
