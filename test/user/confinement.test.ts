@@ -162,6 +162,15 @@ describe('what a confined program does have', () => {
   });
 });
 
+describe('existing programs keep working', () => {
+  it('the user-program guide\'s example as it stood before confinement runs unchanged', async () => {
+    const got = reports(k, 'legacy');
+    await k.spawn(join(__dirname, '..', 'fixtures', 'programs', 'legacy-doc-example.js'), { name: 'legacy', grants: ['eeprom0'] });
+    expect((await got)[0]).toEqual({ first16: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect((await k.waitForThread('legacy')).state).toBe('exited');
+  });
+});
+
 describe('loading', () => {
   const dir = mkdtempSync(join(tmpdir(), 'hilbridge-confine-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
