@@ -8,7 +8,7 @@
  * give a valid value.
  */
 import { HilError } from '../abi/errno';
-import type { At24Config, At25Config } from '../abi/device-config';
+import { type At24Config, type At25Config, geometryProblem } from '../abi/device-config';
 import type { ThreadSpec } from '../abi/thread-spec';
 import { builtinBindings, type Bindings } from './bindings';
 import { compatibles, findByPhandle, isEnabled, nodePath, propBool, propCells, propString, propStrings, propU32, type DtNode, type DtTree } from './tree';
@@ -40,10 +40,11 @@ export function nodeName(node: DtNode): string {
   return node.labels[0] ?? nodePath(node);
 }
 
-function checkSizes(node: DtNode, size: number, pageSize: number): void {
-  if (size === 0) throw bad(node, 'size', 'must be greater than 0');
-  if (pageSize === 0 || pageSize > size) throw bad(node, 'pagesize', `is ${pageSize}; it must be between 1 and size (${size})`);
-  if ((pageSize & (pageSize - 1)) !== 0) throw bad(node, 'pagesize', `is ${pageSize}; EEPROM pages are a power of two`);
+/** Refuses a configuration the one geometry rule (abi/device-config.ts) refuses, naming the property. */
+function checkGeometry<C extends At25Config | At24Config>(node: DtNode, c: C): C {
+  const p = geometryProblem(c);
+  if (p) throw bad(node, p.prop, p.what);
+  return c;
 }
 
 /** An `atmel,at25` node as an At25Config. */
@@ -51,15 +52,11 @@ export function at25Config(node: DtNode, bindings: Bindings = builtinBindings())
   if (!compatibles(node).includes('atmel,at25')) throw bad(node, 'compatible', 'does not include "atmel,at25"');
   const size = requireU32(node, 'size');
   const pageSize = requireU32(node, 'pagesize');
-  checkSizes(node, size, pageSize);
-  const aw = requireU32(node, 'address-width');
-  if (aw !== 8 && aw !== 9 && aw !== 16 && aw !== 24) throw bad(node, 'address-width', `is ${aw}; it must be 8, 9, 16 or 24`);
-  const reach = aw === 9 ? 512 : 2 ** aw;
-  if (size > reach) throw bad(node, 'address-width', `is ${aw}, which addresses ${reach} bytes, fewer than size (${size})`);
+  const aw = requireU32(node, 'address-width') as At25Config['addressWidth'];
   const maxSpeedHz = requireU32(node, 'spi-max-frequency');
   if (maxSpeedHz === 0) throw bad(node, 'spi-max-frequency', 'must be greater than 0');
   const mode = ((propBool(node, 'spi-cpol') ? 2 : 0) | (propBool(node, 'spi-cpha') ? 1 : 0)) as 0 | 1 | 2 | 3;
-  return {
+  return checkGeometry(node, {
     kind: 'at25',
     name: nodeName(node),
     path: nodePath(node),
@@ -70,7 +67,7 @@ export function at25Config(node: DtNode, bindings: Bindings = builtinBindings())
     readOnly: propBool(node, 'read-only'),
     maxSpeedHz,
     mode,
-  };
+  });
 }
 
 /** An `atmel,at24` node as an At24Config. */
@@ -78,14 +75,12 @@ export function at24Config(node: DtNode, bindings: Bindings = builtinBindings())
   if (!compatibles(node).includes('atmel,at24')) throw bad(node, 'compatible', 'does not include "atmel,at24"');
   const size = requireU32(node, 'size');
   const pageSize = requireU32(node, 'pagesize');
-  checkSizes(node, size, pageSize);
-  const aw = propU32(node, 'address-width') ?? (size <= 2048 ? 8 : 16);
-  if (aw !== 8 && aw !== 16) throw bad(node, 'address-width', `is ${aw}; an AT24 uses 8 or 16`);
+  const aw = (propU32(node, 'address-width') ?? (size <= 2048 ? 8 : 16)) as At24Config['addressWidth'];
   const reg = propCells(node, 'reg');
   if (!reg || reg.length < 1) throw bad(node, 'reg', 'is required: the 7-bit device address');
   const address = reg[0]!;
   if (address > 0x7f) throw bad(node, 'reg', `is 0x${address.toString(16)}, not a 7-bit I2C address`);
-  return {
+  return checkGeometry(node, {
     kind: 'at24',
     name: nodeName(node),
     path: nodePath(node),
@@ -95,7 +90,7 @@ export function at24Config(node: DtNode, bindings: Bindings = builtinBindings())
     address,
     timeoutMs: u32Or(node, 'timeout', bindings, 'atmel,at24', 25),
     readOnly: propBool(node, 'read-only'),
-  };
+  });
 }
 
 /** Optional model write-cycle time of a simulated part, in microseconds. */

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { errorAt, type DtsError } from './dts-error';
 import { parseExpr, decodeEscape, readCharLiteral, readLiteral } from './expr';
-import { addChild, addLabel, deleteNode, findByRef, mergeNodes, newLNode, type LNode, type LProp, type ValuePart } from './live-tree';
+import { addChild, addLabel, deleteNode, findByRef, mergeNodes, newLNode, type LNode, type LProp, type ValuePart } from './parse-tree';
 import type { Scanner } from './scanner';
 import type { SourceLoc } from './tree';
 

@@ -10,7 +10,7 @@
  * exactly as dtc lays them out, so the DTBs compare byte for byte.
  */
 import { errorAt, type DtsError, type SourceFiles } from './dts-error';
-import { addChild, findByRef, fullPath, liveChildren, liveLabels, liveProps, newLNode, walkLive, type LNode, type LProp, type ValuePart } from './live-tree';
+import { addChild, findByRef, fullPath, liveChildren, liveLabels, liveProps, newLNode, walkLive, type LNode, type LProp, type ValuePart } from './parse-tree';
 import type { ParsedSource } from './parser';
 import { cellsBytes, newNode, type DtNode, type DtTree, type SourceLoc } from './tree';
 

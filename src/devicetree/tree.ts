@@ -77,18 +77,11 @@ export function findByPhandle(tree: DtTree, phandle: number): DtNode | undefined
 }
 
 /** Resolves "label", "&label" or "/path/to/node". */
-export function resolveNode(tree: DtTree, ref: string): DtNode | undefined {
-  const r = ref.startsWith('&') ? ref.slice(1) : ref;
-  return r.startsWith('/') ? findByPath(tree, r) : findByLabel(tree, r);
-}
 
 function bad(node: DtNode, prop: string, what: string): HilError {
   return new HilError('EINVAL', `${nodePath(node)}: property "${prop}" ${what}`);
 }
 
-export function hasProp(node: DtNode, name: string): boolean {
-  return node.props.has(name);
-}
 
 export function propCells(node: DtNode, name: string): number[] | undefined {
   const p = node.props.get(name);
@@ -145,6 +138,3 @@ export function cellsBytes(cells: readonly number[]): Uint8Array {
   return out;
 }
 
-export function stringsBytes(strings: readonly string[]): Uint8Array {
-  return new Uint8Array(Buffer.from(strings.map((s) => `${s}\0`).join(''), 'latin1'));
-}

@@ -15,7 +15,7 @@
  */
 import { HilError } from '../abi/errno';
 import type { At24Config } from '../abi/device-config';
-import { at24AddressSpan } from '../abi/device-config';
+import { geometryProblem } from '../abi/device-config';
 import type { BusBuffer } from '../abi/lease';
 import { EepromBase, type EepromDriverOptions, type ReadPlan } from './eeprom-base';
 import type { DriverEnv, I2cDeviceApi, I2cMessage } from '../user/device-api';
@@ -179,19 +179,7 @@ export class At24Eeprom extends EepromBase<At24Config> {
 }
 
 function validateConfig(cfg: At24Config): void {
-  const bad = (what: string): never => {
-    throw new HilError('EINVAL', `${cfg.name}: ${what}`);
-  };
-  if (cfg.addressWidth !== 8 && cfg.addressWidth !== 16) bad(`address-width ${String(cfg.addressWidth)} must be 8 or 16`);
-  if (!Number.isSafeInteger(cfg.size) || cfg.size <= 0) bad(`size ${cfg.size} must be a positive integer`);
-  if (!Number.isSafeInteger(cfg.pageSize) || cfg.pageSize <= 0 || cfg.size % cfg.pageSize !== 0) {
-    bad(`pagesize ${cfg.pageSize} must be a positive divisor of size ${cfg.size}`);
-  }
-  if (cfg.pageSize > 2 ** cfg.addressWidth) bad(`pagesize ${cfg.pageSize} exceeds the ${cfg.addressWidth}-bit word address`);
-  const span = at24AddressSpan(cfg);
-  if (span > 8) bad(`size ${cfg.size} needs ${span} device addresses; at most 8 exist`);
-  if (!Number.isInteger(cfg.address) || cfg.address < 0x08 || cfg.address + span - 1 > 0x77) {
-    bad(`device address 0x${Number(cfg.address).toString(16)} (+${span - 1}) must lie in 0x08..0x77`);
-  }
-  if (!(cfg.timeoutMs > 0)) bad(`timeout ${cfg.timeoutMs} ms must be positive`);
+  const p = geometryProblem(cfg);
+  if (p) throw new HilError('EINVAL', `${cfg.name}: ${p.prop} ${p.what}`);
+  if (!(cfg.timeoutMs > 0)) throw new HilError('EINVAL', `${cfg.name}: timeout ${cfg.timeoutMs} ms must be positive`);
 }

@@ -12,7 +12,7 @@
  * caller's buffer, which may be a lease: the bus fills the client's memory.
  */
 import { HilError } from '../abi/errno';
-import type { At25Config } from '../abi/device-config';
+import { type At25Config, geometryProblem } from '../abi/device-config';
 import type { BusBuffer } from '../abi/lease';
 import { EepromBase, type EepromDriverOptions, type ReadPlan } from './eeprom-base';
 import type { DriverEnv, SpiDeviceApi, SpiTransfer } from '../user/device-api';
@@ -278,15 +278,7 @@ function blocksOf(sr: number): ProtectedBlocks {
 }
 
 function validateConfig(cfg: At25Config): void {
-  const bad = (what: string): never => {
-    throw new HilError('EINVAL', `${cfg.name}: ${what}`);
-  };
-  if (!Number.isSafeInteger(cfg.size) || cfg.size <= 0) bad(`size ${cfg.size} must be a positive integer`);
-  if (!Number.isSafeInteger(cfg.pageSize) || cfg.pageSize <= 0 || cfg.size % cfg.pageSize !== 0) {
-    bad(`pagesize ${cfg.pageSize} must be a positive divisor of size ${cfg.size}`);
-  }
-  const reach = { 8: 256, 9: 512, 16: 65536, 24: 1 << 24 }[cfg.addressWidth];
-  if (reach === undefined) bad(`address-width ${String(cfg.addressWidth)} must be 8, 9, 16 or 24`);
-  if (cfg.size > reach!) bad(`size ${cfg.size} needs more than address-width ${cfg.addressWidth} bits`);
-  if (!(cfg.timeoutMs > 0)) bad(`timeout ${cfg.timeoutMs} ms must be positive`);
+  const p = geometryProblem(cfg);
+  if (p) throw new HilError('EINVAL', `${cfg.name}: ${p.prop} ${p.what}`);
+  if (!(cfg.timeoutMs > 0)) throw new HilError('EINVAL', `${cfg.name}: timeout ${cfg.timeoutMs} ms must be positive`);
 }

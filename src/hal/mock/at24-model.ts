@@ -2,7 +2,7 @@
  * A datasheet-accurate model of an AT24-family I2C EEPROM (AT24C01 … AT24C512, AT24CM01,
  * 24AA/24LC compatibles), driven by the mock I2C controller through `I2cSlaveModel`.
  *
- * Behaviour modelled (Atmel/Microchip AT24 datasheets, see shared REFERENCE.md):
+ * Behaviour modelled (Atmel/Microchip AT24Cxx datasheets):
  * - the chip answers on `span` consecutive 7-bit addresses: the memory-address bits that do not
  *   fit in the 1- or 2-byte word address (A8–A10 of AT24C04/08/16, A16 of AT24CM01) are the low
  *   bits of the device address;

@@ -1,7 +1,7 @@
 /**
  * A datasheet-accurate model of an AT25-family SPI EEPROM (AT25010 … AT25M01, 25AA/25LC, M95xxx).
  *
- * Behaviour modelled, per the AT25 datasheets (see shared REFERENCE.md):
+ * Behaviour modelled, per the Atmel/Microchip AT25 datasheets (AT25010..AT25512, AT25M01):
  * - opcodes WREN 06, WRDI 04, RDSR 05, WRSR 01, READ 03, WRITE 02; any other opcode makes the chip
  *   ignore the whole selection (MISO stays high);
  * - 1-, 2- or 3-byte addresses; on 1-byte parts bit 3 of READ/WRITE carries A8 (AT25040) and is
