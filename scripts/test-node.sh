@@ -131,6 +131,7 @@ install_node() {
 
 declare -a SUMMARY=()
 FAILED=0
+fail() { say "FAILED: $1"; SUMMARY+=("Node $2: FAILED, $1 (after $((SECONDS - started)) s)"); FAILED=1; }
 for spec in "${SPECS[@]}"; do
   started=$SECONDS
   if satisfies "$HOST_VERSION" "$spec"; then
@@ -138,30 +139,28 @@ for spec in "${SPECS[@]}"; do
   elif home="$(install_node "$spec")"; then
     version="$("$home/bin/node" -p 'process.versions.node')" origin="$PKG@$version"
   else
-    say "FAILED: Node $spec could not be installed"
-    SUMMARY+=("Node $spec: FAILED (not installed)"); FAILED=1; continue
+    fail "Node $spec could not be installed" "$spec"; continue
   fi
+  installed=$SECONDS
 
   if [ -n "$home" ]; then
     say "rebuilding ${ADDONS[*]} for Node $version"
     SWITCHED=1
     if ! rebuild_addons "$home" || ! addons_load "$home/bin/node"; then
-      say "FAILED: the native addons did not build or load under Node $version ($origin)"
-      SUMMARY+=("Node $version: FAILED (native addons did not build or load) after $((SECONDS - started)) s"); FAILED=1; continue
+      fail "${ADDONS[*]} did not build or load under Node $version ($origin)" "$version"; continue
     fi
   elif [ "$SWITCHED" = 1 ]; then
     for a in "${ADDONS[@]}"; do rm -rf "node_modules/$a/build" && cp -a "$STASH/$a" "node_modules/$a/build"; done
+    addons_load "$HOST_NODE" || { fail "the saved addons of Node $version do not load" "$version"; continue; }
   fi
+  built=$SECONDS
 
   say "=== ${COMMAND[*]} under Node $version ($origin) ==="
   if (if [ -n "$home" ]; then export PATH="$home/bin:$PATH" npm_config_nodedir="$home"; fi
-      [ "$(node -p 'process.versions.node')" = "$version" ] || exit 98
       "${COMMAND[@]}"); then
-    SUMMARY+=("Node $version: passed in $((SECONDS - started)) s")
+    SUMMARY+=("Node $version: passed in $((SECONDS - started)) s (install $((installed - started)) s, addons $((built - installed)) s, ${COMMAND[*]} $((SECONDS - built)) s)")
   else
-    rc=$?
-    say "FAILED: ${COMMAND[*]} under Node $version ($origin) exited $rc"
-    SUMMARY+=("Node $version: FAILED (${COMMAND[*]} exited $rc) after $((SECONDS - started)) s"); FAILED=1
+    fail "${COMMAND[*]} under Node $version ($origin) exited $?" "$version"
   fi
 done
 
