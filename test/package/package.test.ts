@@ -72,7 +72,7 @@ describePackage('the packed package, installed', () => {
   });
 
   test('ships the compiled library, its declarations, the sources its maps name, dts/, docs/, examples/ and LICENSE, and nothing of the dev tree', () => {
-    for (const f of ['package.json', 'README.md', 'LICENSE', 'examples/library.mjs', 'dts/mock.dts', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/user/index.js', 'dist/src/user/index.d.ts', 'dist/src/user/bootstrap.js', 'dist/src/cli/main.js']) {
+    for (const f of ['package.json', 'README.md', 'LICENSE', 'examples/library.mjs', 'dts/mock.dts', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/user/index.js', 'dist/src/user/index.d.ts', 'dist/src/cli/main.js']) {
       expect({ f, shipped: files.has(f) }).toEqual({ f, shipped: true });
     }
     for (const d of readdirSync(join(ROOT, 'docs'))) expect({ d, shipped: files.has(`docs/${d}`) }).toEqual({ d, shipped: true });
@@ -216,4 +216,20 @@ export async function readFirst16(config: hilbridge.BootConfig = {}): Promise<st
     const other = errors.filter((l) => !/^(\.\.\/)*node_modules\/hilbridge\/dist\/src\/\S+\.d\.ts\(\d+,\d+\): error TS(2307: Cannot find module 'node:|2304: Cannot find name '(AbortSignal|Buffer)'|2503: Cannot find namespace 'NodeJS')/.test(l));
     expect(other).toEqual([]);
   }, 120_000);
+});
+
+test('CI runs the suite under exactly the Node lines package.json supports, at the floors the README names', () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } };
+  const ranges = pkg.engines.node.split('||').map((r) => r.trim());
+  const floors = ranges.map((r) => /^\^(\d+)\.(\d+)\.(\d+)$/.exec(r));
+  expect(floors.every((m) => m !== null)).toBe(true); // one caret range per line, nothing open-ended
+  const ci = readFileSync(join(ROOT, '.ci', 'run'), 'utf8');
+  const matrix = /^bash scripts\/test-node\.sh ((?:\d+ ?)+)$/m.exec(ci);
+  expect(matrix?.[1]!.trim().split(' ')).toEqual(floors.map((m) => m![1]));
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const requirements = readme.slice(readme.indexOf('Requirements:'), readme.indexOf('Requirements:') + 400);
+  for (const m of floors) {
+    const named = m![2] === '0' && m![3] === '0' ? new RegExp(`\\b${m![1]}\\b`) : new RegExp(`\\b${m![1]}\\.${m![2]} or newer`);
+    expect({ line: m![1], named: named.test(requirements) }).toEqual({ line: m![1], named: true });
+  }
 });
