@@ -40,6 +40,7 @@ command -v node >/dev/null || die "no node on PATH"
 
 HOST_NODE="$(command -v node)"
 HOST_VERSION="$(node -p 'process.versions.node')"
+HOST_PREFIX="$(dirname "$(dirname "$(node -p 'process.execPath')")")"
 PKG="${HILBRIDGE_NODE_PACKAGE:-node-$(node -p 'process.platform')-$(node -p 'process.arch')}"
 mkdir -p "$CACHE" || die "cannot create the Node cache folder $CACHE"
 
@@ -56,6 +57,9 @@ addons_load() { "$1" -e "$LOAD_CHECK" >/dev/null 2>&1; }
 rebuild_addons() {
   if [ -n "$1" ]; then
     PATH="$1/bin:$PATH" npm_config_nodedir="$1" npm rebuild "${ADDONS[@]}" >&2
+  elif [ -f "$HOST_PREFIX/include/node/node_version.h" ]; then
+    # The machine's own headers (installed beside its node): right for it, and no download.
+    npm_config_nodedir="$HOST_PREFIX" npm rebuild "${ADDONS[@]}" >&2
   else
     (unset npm_config_nodedir; npm rebuild "${ADDONS[@]}" >&2)
   fi
