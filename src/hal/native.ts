@@ -161,6 +161,13 @@ function load<T>(name: PackageName, check: (m: unknown) => m is T): T {
     mod = requireFn(name);
   } catch (e) {
     const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    if (/NODE_MODULE_VERSION/.test(e instanceof Error ? e.message : '')) {
+      throw new HilError(
+        'ENOSYS',
+        `${name} was built for another Node version than this one (${process.version}): run \`npm rebuild ${name}\` with the Node you run hilbridge with (after switching Node, rebuild every native package: \`npm rebuild spi-device i2c-bus\`)`,
+        { cause: e },
+      );
+    }
     const selfRegister = /did not self-register/.test(why)
       ? ' (this thread cannot load it because another thread of the process already did: load hardware addons only in the thread that owns the bus)'
       : '';

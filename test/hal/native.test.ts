@@ -67,6 +67,13 @@ test('an addon already loaded by another thread is explained', () => {
   expect(() => loadI2cBus()).toThrow(/load hardware addons only in the thread that owns the bus/);
 });
 
+test('an addon built for another Node version says to rebuild it, not to install it', () => {
+  setNativeRequireForTests(() => {
+    throw new Error("The module '/x/spi.node'\nwas compiled against a different Node.js version using\nNODE_MODULE_VERSION 115. This version of Node.js requires\nNODE_MODULE_VERSION 137.");
+  });
+  expect(() => loadSpiDevice()).toThrow(/built for another Node version .*npm rebuild spi-device/);
+});
+
 test('a package with an unexpected API is refused', () => {
   setNativeRequireForTests(() => ({ notOpen: 1 }));
   expect(() => loadSerialPort()).toThrow(/does not have the expected API/);

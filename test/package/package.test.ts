@@ -134,7 +134,7 @@ describePackage('the packed package, installed', () => {
 
   // Tiny consumers of the declarations. strict, and skipLibCheck off, so errors in hilbridge's
   // .d.ts files count; the lib is ES2022 only, so nothing comes from the DOM's declarations.
-  const ESM = `import { boot, HilError, type Eeprom, type BootConfig } from 'hilbridge';
+  const ESM = `import { boot, HilError, type EepromHandle, type BootConfig } from 'hilbridge';
 import { SYSCALLS, type UserRuntime } from 'hilbridge/user';
 
 export type Main = (rt: UserRuntime) => Promise<void>;
@@ -144,7 +144,7 @@ export const isHilError = (e: unknown): e is HilError => e instanceof HilError;
 export async function readFirst16(config: BootConfig = {}): Promise<string> {
   const hb = await boot(config);
   try {
-    const eeprom: Eeprom = await hb.openEeprom('eeprom0');
+    const eeprom: EepromHandle = await hb.openEeprom('eeprom0');
     const bytes: Uint8Array = await eeprom.read(0, 16);
     return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');
   } finally {
@@ -162,7 +162,7 @@ export const isHilError = (e: unknown): e is hilbridge.HilError => e instanceof 
 export async function readFirst16(config: hilbridge.BootConfig = {}): Promise<string> {
   const hb = await hilbridge.boot(config);
   try {
-    const eeprom: hilbridge.Eeprom = await hb.openEeprom('eeprom0');
+    const eeprom: hilbridge.EepromHandle = await hb.openEeprom('eeprom0');
     const bytes: Uint8Array = await eeprom.read(0, 16);
     return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');
   } finally {
