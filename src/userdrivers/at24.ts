@@ -57,19 +57,7 @@ export class At24Eeprom extends EepromBase<At24Config> {
     this.maxWriteBytes = Math.min(max - this.addrBytes, cfg.pageSize);
     this.hdr = env.alloc(this.addrBytes);
     this.probe = env.alloc(1);
-    this.io = env.alloc(Math.max(this.maxReadChunk, this.addrBytes + this.maxWriteBytes));
-  }
-
-  readChunk(): number {
-    return this.maxReadChunk;
-  }
-
-  protected maxWriteChunk(): number {
-    return this.maxWriteBytes;
-  }
-
-  protected scratchBuffer(): Uint8Array {
-    return this.io;
+    this.io = this.setTransferLimits(this.maxReadChunk, this.maxWriteBytes, this.addrBytes);
   }
 
   /** One page (or fragment): word address and data in one message, retried while the chip is busy. */

@@ -70,19 +70,7 @@ export class At25Eeprom extends EepromBase<At25Config> {
     this.ctl[C_WRDI] = AT25_OPCODE.WRDI;
     this.ctl[C_RDSR] = AT25_OPCODE.RDSR;
     this.ctl[C_WRSR] = AT25_OPCODE.WRSR;
-    this.io = env.alloc(Math.max(this.maxReadChunk, this.hdrLen + this.maxWriteBytes));
-  }
-
-  readChunk(): number {
-    return this.maxReadChunk;
-  }
-
-  protected maxWriteChunk(): number {
-    return this.maxWriteBytes;
-  }
-
-  protected scratchBuffer(): Uint8Array {
-    return this.io;
+    this.io = this.setTransferLimits(this.maxReadChunk, this.maxWriteBytes, this.hdrLen);
   }
 
   /** Waits out a running cycle, then refuses a range that block protection covers, before any byte moves. */

@@ -47,6 +47,7 @@ export abstract class EepromBase<C extends EepromConfig> implements Eeprom {
   readonly name: string;
   protected readonly pollUs: number;
   private readonly wp: ControlLine | undefined;
+  private limits: { read: number; write: number; io: Uint8Array } | undefined;
 
   protected constructor(
     protected readonly cfg: C,
@@ -66,7 +67,25 @@ export abstract class EepromBase<C extends EepromConfig> implements Eeprom {
     return this.cfg.pageSize;
   }
 
-  abstract readChunk(): number;
+  /** Most bytes one bus read moves. */
+  readChunk(): number {
+    return this.buffers().read;
+  }
+
+  /**
+   * Set once by the driver's constructor: the most bytes one read and one page write move, and the
+   * driver's I/O buffer (a write's header plus data, a read chunk, a verify read), allocated here.
+   */
+  protected setTransferLimits(read: number, write: number, headerBytes: number): Uint8Array {
+    const io = this.env.alloc(Math.max(read, headerBytes + write));
+    this.limits = { read, write, io };
+    return io;
+  }
+
+  private buffers(): { read: number; write: number; io: Uint8Array } {
+    if (!this.limits) throw new HilError('EINVAL', `${this.name}: the driver set no transfer limits`);
+    return this.limits;
+  }
 
   async read(offset: number, length: number): Promise<Uint8Array> {
     checkRange(this.name, this.cfg.size, offset, length);
@@ -132,9 +151,14 @@ export abstract class EepromBase<C extends EepromConfig> implements Eeprom {
   abstract setProtection(p: ProtectionSettings): Promise<void>;
 
   /** Largest piece of a page one write transaction carries. */
-  protected abstract maxWriteChunk(): number;
-  /** A driver buffer at least one read chunk long (used by verify and the unchanged-page check). */
-  protected abstract scratchBuffer(): Uint8Array;
+  protected maxWriteChunk(): number {
+    return this.buffers().write;
+  }
+
+  /** The driver's I/O buffer, at least one read chunk long (used by verify and the unchanged-page check). */
+  protected scratchBuffer(): Uint8Array {
+    return this.buffers().io;
+  }
   /** Reads [offset, offset + length) in bus-sized chunks, each into `plan.target(pos, n)`. */
   protected abstract readTo(offset: number, length: number, plan: ReadPlan): Promise<void>;
   /** Writes one page (or a fragment of one) and waits for, or starts, its write cycle. */
