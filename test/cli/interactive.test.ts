@@ -48,7 +48,7 @@ describePty('progress bar', () => {
     expect(piped.code).toBe(0);
     expect(piped.stderr).toBe('');
     // The same bytes again: every page already holds them, so none is rewritten.
-    expect(piped.stdout).toMatch(/^wrote 2048 bytes to chip at 0x0\.\.0x7ff: 0 page\(s\) written, 64 already held the data, verified in \d+ ms\n$/);
+    expect(piped.stdout).toMatch(/^wrote 2048 bytes to chip at 0x0\.\.0x7ff: 0 pages written, 64 pages already held the data, verified in \d+ ms\n$/);
   });
 
   test('small operations show no bar even on a terminal', () => {
