@@ -122,10 +122,10 @@ export function buildCli(argv: readonly string[] = []): Cli {
     .version(version(), '-V, --version')
     .addOption(new Option('--board <file|name>', 'board file (.dts or .dtb) or a shipped board by name (hilbridge board list); default: the embedded mock board').env('HILBRIDGE_BOARD'))
     .option('--image <name=file>', 'back a mock device with a file (repeatable); created erased if missing', collect, [])
-    .option('--json', 'print one machine-readable JSON object (errors as {"error":{"code","message"}})', false)
-    .option('-q, --quiet', 'print data and errors only: no summaries, warnings or progress bars', false)
-    .option('-y, --yes', 'change a real chip (write, erase, protect, demo) without asking', false)
-    .option('--debug', 'show stack traces on errors', false)
+    .option('--json', 'print one machine-readable JSON object (errors as {"error":{"code","message"}})')
+    .option('-q, --quiet', 'print data and errors only: no summaries, warnings or progress bars')
+    .option('-y, --yes', 'change a real chip (write, erase, protect, demo) without asking')
+    .option('--debug', 'show stack traces on errors')
     .addOption(new Option('--transport <kind>', "syscall transport of the driver threads (default: the board's, else sync)").choices(['sync', 'port']))
     .addOption(new Option('--port <path>', "serial port of a serprog programmer, overriding the board's port").env('HILBRIDGE_PORT'))
     .addHelpText('after', EXIT_HELP);
@@ -153,7 +153,7 @@ export function buildCli(argv: readonly string[] = []): Cli {
     .argument('<offset>', 'first byte (e.g. 0, 0x100, 4k)')
     .argument('<length>', 'number of bytes (e.g. 256, 0x100, 1KiB)')
     .addOption(
-      new Option('--format <fmt>', 'hex (a hexdump), bin (raw bytes), json, ihex (Intel HEX) or srec (S-records); default hex, or with --out by its extension (.hex, .srec/.s19, else bin)').choices([
+      new Option('--format <fmt>', 'hex is a hexdump, bin raw bytes, ihex Intel HEX, srec S-records; default hex, or with --out by its extension (.hex, .srec/.s19, else bin)').choices([
         ...READ_FORMATS,
       ]),
     )
@@ -171,7 +171,7 @@ export function buildCli(argv: readonly string[] = []): Cli {
     .description('read the whole device into a file (raw binary, Intel HEX or S-records)')
     .argument('<dev>', 'device label or path')
     .option('--out <file>', 'file to write (required; - for standard output, e.g. dump eeprom0 --out - > backup.bin)')
-    .addOption(new Option('--format <fmt>', 'bin, ihex or srec; default by the --out extension (.hex, .srec/.s19, else bin)').choices([...DUMP_FORMATS]))
+    .addOption(new Option('--format <fmt>', 'raw binary, Intel HEX or S-records; default by the --out extension (.hex, .srec/.s19, else bin)').choices([...DUMP_FORMATS]))
     .action(withBoard((s, _g, dev: string, o: { out?: string; format?: FileFormat }) => dump(s, dev, { out: o.out, format: o.format }), { dataOut: true }));
 
   program
@@ -181,15 +181,15 @@ export function buildCli(argv: readonly string[] = []): Cli {
     .argument('[offset]', 'where the file\'s first byte goes (raw), or added to its addresses (Intel HEX, S-records); default 0')
     .option('--in <file>', 'bytes to write (- for standard input)')
     .option('--hex <hex>', 'bytes to write as hex digits, e.g. "de ad be ef"')
-    .addOption(new Option('--format <fmt>', 'format of --in: auto (by content), bin, ihex or srec').choices([...INPUT_FORMATS]).default('auto'))
+    .addOption(new Option('--format <fmt>', 'format of --in; auto tells raw binary, Intel HEX and S-records apart by content').choices([...INPUT_FORMATS]).default('auto'))
     .option('--no-verify', 'skip the read-back (by default every page written is read back and compared)')
-    .option('--force', 'write every page, even those that already hold the data', false)
-    .option('--dry-run', 'print the pages that would be written (per range of the file), write nothing', false)
+    .option('--force', 'write every page, even those that already hold the data')
+    .option('--dry-run', 'print the pages that would be written (per range of the file), write nothing')
     .addOption(hidden('--offset <n>', 'same as the OFFSET argument'))
     .action(
       withBoard(
-        (s, _g, dev: string, off: string | undefined, o: { in?: string; hex?: string; format: InputFormat; verify: boolean; dryRun: boolean; force: boolean; offset?: string }) =>
-          write(s, dev, off, { in: o.in, hex: o.hex, format: o.format, offset: o.offset, verify: o.verify, dryRun: o.dryRun, force: o.force }),
+        (s, _g, dev: string, off: string | undefined, o: { in?: string; hex?: string; format: InputFormat; verify: boolean; dryRun?: boolean; force?: boolean; offset?: string }) =>
+          write(s, dev, off, { in: o.in, hex: o.hex, format: o.format, offset: o.offset, verify: o.verify, dryRun: o.dryRun === true, force: o.force === true }),
       ),
     );
 
@@ -200,7 +200,7 @@ export function buildCli(argv: readonly string[] = []): Cli {
     .argument('[offset]', 'as for write: where a raw file starts, or added to a file\'s addresses; default 0')
     .option('--in <file>', 'expected contents (required; - for standard input)')
     .option('--hex <hex>', 'expected bytes as hex digits')
-    .addOption(new Option('--format <fmt>', 'format of --in: auto (by content), bin, ihex or srec').choices([...INPUT_FORMATS]).default('auto'))
+    .addOption(new Option('--format <fmt>', 'format of --in; auto tells raw binary, Intel HEX and S-records apart by content').choices([...INPUT_FORMATS]).default('auto'))
     .addOption(hidden('--offset <n>', 'same as the OFFSET argument'))
     .action(
       withBoard((s, _g, dev: string, off: string | undefined, o: { in?: string; hex?: string; offset?: string; format: InputFormat }) =>
@@ -216,11 +216,11 @@ export function buildCli(argv: readonly string[] = []): Cli {
     .argument('[length]', 'bytes (default: to the end of the device)')
     .option('--fill <byte>', 'fill value (default 0xff)')
     .option('--no-verify', 'skip the read-back (by default every page written is read back and compared)')
-    .option('--force', 'write every page, even those that already hold the fill', false)
+    .option('--force', 'write every page, even those that already hold the fill')
     .addOption(hidden('--offset <n>', 'same as the OFFSET argument'))
     .addOption(hidden('--length <n>', 'same as the LENGTH argument'))
     .action(
-      withBoard((s, _g, dev: string, off: string | undefined, len: string | undefined, o: { offset?: string; length?: string; fill?: string; verify: boolean; force: boolean }) =>
+      withBoard((s, _g, dev: string, off: string | undefined, len: string | undefined, o: { offset?: string; length?: string; fill?: string; verify: boolean; force?: boolean }) =>
         erase(s, dev, off, len, { offset: o.offset, length: o.length, fill: o.fill, verify: o.verify, force: o.force }),
       ),
     );

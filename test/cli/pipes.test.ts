@@ -97,6 +97,14 @@ test('a reader that stops early (| head -c 10) is not an error, and the summary 
   expect(err).not.toMatch(/EPIPE|Error|\bat /);
 });
 
+test('a reader that stops early on printed output (help, a hexdump) is no crash either', () => {
+  for (const line of ['hb --help 2>err1.txt | head -1', 'hb read eeprom0 0 4k -v 2>err2.txt | head -1']) {
+    const r = sh(`${line}; echo "exit \${PIPESTATUS[0]}"`);
+    expect(r.stdout.toString()).toMatch(/\nexit 0\n$/);
+  }
+  expect(readFileSync(join(t.dir, 'err1.txt'), 'utf8') + readFileSync(join(t.dir, 'err2.txt'), 'utf8')).toBe('');
+});
+
 test('an empty or unusable standard input is a usage error, and nothing is written', () => {
   const img = t.file('chip-f.bin');
   const r = sh(`hb --board board.dts --image chip=${img} write chip --in - < /dev/null`);
