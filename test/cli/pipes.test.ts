@@ -78,7 +78,7 @@ test('write --in - and verify --in - read a pipe; the chip then holds exactly th
   writeFileSync(join(t.dir, 'data.bin'), data);
   const w = sh(`cat data.bin | hb --board board.dts --image chip=${img} write chip 0x200 --in -`);
   expect(w.status).toBe(0);
-  expect(w.stdout.toString()).toMatch(/^wrote 1000 bytes from standard input to chip at 0x200\.\.0x5e7: 32 pages written, verified in \d+ ms\n$/);
+  expect(w.stdout.toString()).toMatch(/^wrote 1000 bytes to chip at 0x200\.\.0x5e7: 32 pages written, verified in \d+ ms\n$/);
   expect(readFileSync(img).subarray(0x200, 0x200 + 1000).equals(data)).toBe(true);
   const v = sh(`cat data.bin | hb --board board.dts --image chip=${img} verify chip 0x200 --in -`);
   expect(v.status).toBe(0);

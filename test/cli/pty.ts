@@ -83,15 +83,44 @@ export function runOnPty(args: readonly string[], o: PtyOptions = {}): Promise<P
   });
 }
 
-/** The screen without escape sequences and carriage-return redraws: each line as it was last drawn. */
+/**
+ * The lines a person would see at the end, from a tiny terminal model: carriage return and
+ * "cursor to column N" move to the line's start, "erase in line" clears, anything written
+ * overwrites what is under the cursor; other escape sequences are ignored.
+ */
 export function visibleLines(screen: string): string[] {
+  const lines: string[] = [];
+  let line: string[] = [];
+  let col = 0;
   // eslint-disable-next-line no-control-regex
-  const plain = screen.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
-  return plain.split(/\r?\n/).map((line) => line.split('\r').pop() ?? '');
+  const re = /\x1b\[([0-9;?]*)([A-Za-z])|\x1b[78]|\r|\n|[^\x1b\r\n]/g;
+  for (const m of screen.matchAll(re)) {
+    const tok = m[0];
+    if (tok === '\n') {
+      lines.push(line.join('').trimEnd());
+      line = [];
+      col = 0;
+    } else if (tok === '\r') {
+      col = 0;
+    } else if (m[2] === 'G') {
+      col = Math.max(0, Number(m[1] || '1') - 1);
+    } else if (m[2] === 'K') {
+      if (m[1] === '2') line = [];
+      else if (m[1] === '1') line.fill(' ', 0, col);
+      else line.length = Math.min(line.length, col);
+    } else if (tok.startsWith('\x1b')) {
+      // other sequences (cursor save/restore, wrap mode): no visible effect here
+    } else {
+      while (line.length < col) line.push(' ');
+      line[col++] = tok;
+    }
+  }
+  if (line.length) lines.push(line.join('').trimEnd());
+  return lines;
 }
 
 /** Every piece of text drawn between carriage returns, newlines and escape sequences. */
 export function drawnSegments(screen: string): string[] {
   // eslint-disable-next-line no-control-regex
-  return screen.split(/\r|\n|\x1b\[[0-9;?]*[A-Za-z]/).filter((s) => s.length > 0);
+  return screen.split(/\r|\n|\x1b\[[0-9;?]*[A-Za-z]|\x1b[78]/).filter((s) => s.length > 0);
 }

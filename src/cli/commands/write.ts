@@ -61,8 +61,9 @@ function rangesText(image: SparseImage): string {
   return image.segments.length > 4 ? `${shown.join(', ')}, …` : shown.join(', ');
 }
 
+/** " from part.hex (Intel HEX)" for a file with addresses; nothing for raw bytes, whose range says it all. */
 function fromFile(input: ImageInput): string {
-  return input.source === '--hex' ? '' : ` from ${input.source}${input.format === 'bin' ? '' : ` (${input.format === 'ihex' ? 'Intel HEX' : 'S-record'})`}`;
+  return input.format === 'bin' ? '' : ` from ${input.source} (${input.format === 'ihex' ? 'Intel HEX' : 'S-record'})`;
 }
 
 async function dryRun(s: Session, deviceName: string, input: ImageInput, o: WriteOptions): Promise<CommandResult> {
