@@ -63,6 +63,20 @@ describe('offsets and lengths are taken the same way by every command', () => {
   });
 });
 
+test('write leaves pages that already hold the data alone and says how many; --force rewrites them all', async () => {
+  const img = chip();
+  const data = t.file('two-pages.bin', Buffer.alloc(64, 0x42));
+  const first = await runJson([...g(img), 'write', 'chip', '0x20', '--in', data]);
+  expect(first.json).toMatchObject({ pagesWritten: 2, pagesSkipped: 0 });
+  const again = await runCli([...g(img), 'write', 'chip', '0x20', '--in', data]);
+  expect(again.stdout).toMatch(/^wrote 64 bytes to chip at 0x20\.\.0x5f: 0 pages written, 2 pages already held the data, verified in \d+ ms\n$/);
+  expect((await runCli([...g(img), 'write', 'chip', '0x20', '--hex', '43'])).stdout).toMatch(/: 1 page written, verified/);
+  const forced = await runJson([...g(img), 'write', 'chip', '0x20', '--in', data, '--force']);
+  expect(forced.json).toMatchObject({ pagesWritten: 2, pagesSkipped: 0 });
+  const erased = await runCli([...g(img), 'erase', 'chip', '0', '0x80']);
+  expect(erased.stdout).toMatch(/^erased chip 0x0\.\.0x7f: 128 bytes set to 0xff, verified; 2 pages written, 2 pages already held 0xff; \d+ ms\n$/);
+});
+
 describe('blank and the hexdump', () => {
   test('blank: exit 0 when every byte is 0xff, 1 (with the count and the first) when not', async () => {
     const img = chip();
