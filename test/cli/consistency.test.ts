@@ -77,6 +77,14 @@ test('write leaves pages that already hold the data alone and says how many; --f
   expect(erased.stdout).toMatch(/^erased chip 0x0\.\.0x7f: 128 bytes set to 0xff, verified; 2 pages written, 2 pages already held 0xff; \d+ ms\n$/);
 });
 
+test('protect takes --wpen alone (the blocks stay as they are), and --blocks alone', async () => {
+  const w = await runJson(['protect', 'eeprom0', '--wpen', 'on']);
+  expect(w.code).toBe(0);
+  expect(w.json).toMatchObject({ wpen: true, blocks: 'none' });
+  const b = await runJson(['protect', 'eeprom0', '--blocks', 'upper-half']);
+  expect(b.json).toMatchObject({ blocks: 'upper-half' });
+});
+
 describe('blank and the hexdump', () => {
   test('blank: exit 0 when every byte is 0xff, 1 (with the count and the first) when not', async () => {
     const img = chip();

@@ -141,6 +141,14 @@ describe('operation failures exit 1', () => {
     expect(statSync(img).size).toBe(100);
   });
 
+  test('an --image in a directory that does not exist is a usage error in one clean line, and nothing is created', async () => {
+    const img = join(t.dir, 'no', 'such', 'dir', 'chip.bin');
+    const r = await runCli(['--image', `eeprom0=${img}`, 'read', 'eeprom0', '0', '1']);
+    expect(r.code).toBe(2);
+    expect(oneLine(r.stderr)).toMatch(/^hilbridge: ENOENT: --image eeprom0=.*chip\.bin: the directory .*dir does not exist; create it or choose another path$/);
+    expect(existsSync(join(t.dir, 'no'))).toBe(false);
+  });
+
   test('dt compile of a missing file is a usage error, of a broken file an operation failure', async () => {
     expect((await runCli(['dt', 'compile', '/nonexistent.dts', '-o', t.file('x.dtb')])).code).toBe(2);
     const bad = t.file('bad3.dts', '/dts-v1/;\n/ { a = <&nolabel>; };\n');
