@@ -187,6 +187,28 @@ describe('partly unusable boards: info works, the rest of the board works, the b
     expect(bad.stderr).toMatch(why);
   });
 
+  test('a board whose only EEPROM cannot be used says so in info, and why', async () => {
+    const only = t.file('only.dts', `/dts-v1/;
+/ {
+	#address-cells = <1>;
+	#size-cells = <0>;
+	spi@0 {
+		compatible = "hilbridge,mock-spi";
+		reg = <0>;
+		#address-cells = <1>;
+		#size-cells = <0>;
+		eeprom0: eeprom@0 { compatible = "atmel,25lc256"; reg = <0>; spi-max-frequency = <1000000>; };
+	};
+};
+`);
+    const r = await runCli(['--board', only, 'info']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^devices:\n {2}none hilbridge can use \(the warnings below say why\)\nwarnings:\n {2}\/spi@0\/eeprom@0: compatible "atmel,25lc256" names no part hilbridge drives;/m);
+    const read = await runCli(['--board', only, 'read', 'eeprom0', '0', '1']);
+    expect(read.code).toBe(2);
+    expect(read.stderr).toMatch(/^hilbridge: ENODEV: eeprom0 \(\/spi@0\/eeprom@0\) cannot be used: .*names no part hilbridge drives/);
+  });
+
   test('a disabled node says how to enable it; --quiet prints no warnings', async () => {
     const b = t.file('disabled.dts', board(eeprom0('compatible = "atmel,at25256"; status = "disabled";')));
     const r = await runCli(['--board', b, 'status', 'eeprom0']);

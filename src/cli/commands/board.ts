@@ -46,7 +46,7 @@ export async function info(s: Session): Promise<CommandResult> {
     lines.push(`  ${d.name} ${d.path} on ${d.bus}${addr}: ${part}${ro}; ${drv}`);
   }
   for (const u of b.unavailable) lines.push(`  ${u.device}: cannot be used: ${u.bus} (${u.backend}) could not be opened (${u.error.code}; see above)`);
-  if (devices.length === 0 && b.unavailable.length === 0) lines.push('  none');
+  if (devices.length === 0 && b.unavailable.length === 0) lines.push(b.warnings.length ? '  none hilbridge can use (the warnings below say why)' : '  none');
   if (b.warnings.length) {
     lines.push('warnings:');
     for (const w of b.warnings) lines.push(`  ${w}`);
