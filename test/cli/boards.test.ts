@@ -10,6 +10,9 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, runCli, runJson, tempDir } from './run-cli';
 
+// Each test runs the binary several times; on a loaded two-core machine that takes a while.
+jest.setTimeout(120_000);
+
 let t: ReturnType<typeof tempDir>;
 beforeAll(() => {
   t = tempDir();

@@ -9,6 +9,9 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MAIN, mockBoard, runCli, runJson, tempDir } from './run-cli';
 
+// Each test runs the binary several times; on a loaded two-core machine that takes a while.
+jest.setTimeout(120_000);
+
 let t: ReturnType<typeof tempDir>;
 let board: string;
 beforeAll(() => {

@@ -9,6 +9,9 @@ import { readFileSync } from 'node:fs';
 import { formatSegments } from '../../src/formats';
 import { mockBoard, runCli, runJson, tempDir } from './run-cli';
 
+// Each test runs the binary several times; on a loaded two-core machine that takes a while.
+jest.setTimeout(120_000);
+
 let t: ReturnType<typeof tempDir>;
 let board: string;
 beforeAll(() => {

@@ -11,6 +11,9 @@ import { join } from 'node:path';
 import { havePty, runOnPty } from './pty';
 import { MAIN, mockBoard, runCli, tempDir } from './run-cli';
 
+// Each test runs the binary several times; on a loaded two-core machine that takes a while.
+jest.setTimeout(120_000);
+
 let t: ReturnType<typeof tempDir>;
 beforeAll(() => {
   t = tempDir();
