@@ -12,6 +12,8 @@ export interface At25Config {
   /** Devicetree label (e.g. "eeprom0") or, without one, the node path. */
   readonly name: string;
   readonly path: string;
+  /** The part the board names by compatible ("AT25256"), if it names one. */
+  readonly part?: string | undefined;
   readonly size: number;
   readonly pageSize: number;
   /** 8, 9 (A8 carried in the opcode: AT25040), 16 or 24. */
@@ -27,6 +29,8 @@ export interface At24Config {
   readonly kind: 'at24';
   readonly name: string;
   readonly path: string;
+  /** The part the board names by compatible ("AT24C256"), if it names one. */
+  readonly part?: string | undefined;
   readonly size: number;
   readonly pageSize: number;
   /** Word-address bits sent after the device address: 8 or 16. */

@@ -2,11 +2,12 @@
  * How the command line fails: exit codes, the usage-error class, and the one-line (or JSON)
  * rendering of any error a user can meet.
  *
- * Exit codes: 0 success, 1 the operation failed (device error, verify mismatch), 2 usage error
- * (bad option, number, range, unknown device or board file), 128 + the signal's number when a
- * signal stopped it (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).
+ * Exit codes: 0 success, 1 the operation failed (device error, verify mismatch, not blank, not
+ * confirmed), 2 usage error (bad option, number or range, an input file that is empty or not a
+ * valid image, unknown device or board, an `--image` that cannot be used, a real chip without
+ * --yes), 128 + the signal's number when a signal stopped it (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).
  */
-import { ArgumentError, ConfigError, type ErrnoCode, HilError, InterruptedError, toHilError } from '../index';
+import { ArgumentError, ConfigError, type ErrnoCode, HilError, ImageFormatError, InterruptedError, toHilError } from '../index';
 
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, INTERRUPTED: 130 } as const;
 /** One of EXIT, or 128 + a signal's number (a write stopped by SIGTERM exits 143). */
@@ -32,9 +33,8 @@ export class CommandError extends HilError {
     this.name = 'CommandError';
   }
 }
-
 export function exitCodeOf(e: unknown): ExitCode {
-  if (e instanceof UsageError || e instanceof ConfigError || e instanceof ArgumentError) return EXIT.USAGE;
+  if (e instanceof UsageError || e instanceof ConfigError || e instanceof ArgumentError || e instanceof ImageFormatError) return EXIT.USAGE;
   if (e instanceof CommandError) return e.exitCode;
   if (e instanceof InterruptedError) return EXIT.INTERRUPTED;
   return EXIT.FAILED;

@@ -4,6 +4,14 @@
  */
 import { runCli } from './program';
 
+// A reader that goes away (`hilbridge --help | head -3`) is not an error: what is left to print
+// has nobody to read it, and the command's own exit code stands.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
+}
+
 runCli(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: unknown) => {

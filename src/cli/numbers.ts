@@ -34,3 +34,16 @@ export { describeSize } from '../index';
 export function hex(n: number, width = 0): string {
   return `0x${n.toString(16).padStart(width, '0')}`;
 }
+
+/**
+ * An offset or length given either as a positional argument (`erase eeprom0 0x100 64`) or, as
+ * older scripts do, as an option (`--offset 0x100`): both spellings mean the same; giving both is
+ * refused. Undefined when neither is given.
+ */
+export function argOrOption(positional: string | undefined, option: string | undefined, what: 'offset' | 'length'): number | undefined {
+  if (positional !== undefined && option !== undefined) {
+    throw new UsageError('EINVAL', `${what} given twice (as an argument and as --${what}); give it once`);
+  }
+  const text = positional ?? option;
+  return text === undefined ? undefined : parseQuantity(text, positional !== undefined ? what : `--${what}`);
+}

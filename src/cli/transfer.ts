@@ -19,7 +19,7 @@ export async function withProgress<T>(
   pageSize: number,
   run: (onProgress: (p: Progress) => void) => Promise<T>,
 ): Promise<T> {
-  const bar = startProgress(label, total, pageSize * PROGRESS_MIN_PAGES);
+  const bar = startProgress(label, total, pageSize * PROGRESS_MIN_PAGES, { quiet: s.options.quiet });
   try {
     return await run((p) => bar.update(p.done));
   } catch (e) {

@@ -11,6 +11,7 @@ import { HilError } from '../abi/errno';
 import { type At24Config, type At25Config, geometryProblem } from '../abi/device-config';
 import type { ThreadSpec } from '../abi/thread-spec';
 import { builtinBindings, type Bindings } from './bindings';
+import { FAMILY_COMPATIBLE, partForCompatible, type PartRow } from './parts';
 import { compatibles, findByPhandle, isEnabled, nodePath, propBool, propCells, propString, propStrings, propU32, type DtNode, type DtTree } from './tree';
 
 function bad(node: DtNode, prop: string, what: string): HilError {
@@ -47,12 +48,50 @@ function checkGeometry<C extends At25Config | At24Config>(node: DtNode, c: C): C
   return c;
 }
 
-/** An `atmel,at25` node as an At25Config. */
+/**
+ * The part a node names by compatible, if any: the first of its compatibles that is in the parts
+ * table ("atmel,at25256", "st,m95256", Linux's "atmel,24c256"). Such a node needs no size,
+ * pagesize or address-width; where it gives them anyway they win (a vendor variant).
+ */
+export function eepromPart(node: DtNode): PartRow | undefined {
+  for (const c of compatibles(node)) {
+    const p = partForCompatible(c);
+    if (p) return p;
+  }
+  return undefined;
+}
+
+/**
+ * Which EEPROM family a node is, by its compatibles: a part of the table, or the generic
+ * "atmel,at25" / "atmel,at24" (which then need the geometry spelled out). Undefined: not an EEPROM
+ * hilbridge drives.
+ */
+export function eepromFamily(node: DtNode): 'at25' | 'at24' | undefined {
+  const part = eepromPart(node);
+  if (part) return part.kind;
+  const c = compatibles(node);
+  return c.includes(FAMILY_COMPATIBLE.at25) ? 'at25' : c.includes(FAMILY_COMPATIBLE.at24) ? 'at24' : undefined;
+}
+
+/** A geometry property: the node's own value, else the named part's, else an error saying how to give it. */
+function geometry(node: DtNode, prop: string, fromPart: number | undefined): number {
+  const v = propU32(node, prop);
+  if (v !== undefined) return v;
+  if (fromPart !== undefined) return fromPart;
+  throw bad(node, prop, 'is required but missing (or name the part in compatible, e.g. "atmel,at25256"; see `hilbridge parts`)');
+}
+
+function familyPart(node: DtNode, family: 'at25' | 'at24'): PartRow | undefined {
+  if (eepromFamily(node) !== family) throw bad(node, 'compatible', `does not name an ${family.toUpperCase()} part or "${FAMILY_COMPATIBLE[family]}"`);
+  return eepromPart(node);
+}
+
+/** An AT25 node (a part of the table, or `atmel,at25` with its geometry) as an At25Config. */
 export function at25Config(node: DtNode, bindings: Bindings = builtinBindings()): At25Config {
-  if (!compatibles(node).includes('atmel,at25')) throw bad(node, 'compatible', 'does not include "atmel,at25"');
-  const size = requireU32(node, 'size');
-  const pageSize = requireU32(node, 'pagesize');
-  const aw = requireU32(node, 'address-width') as At25Config['addressWidth'];
+  const part = familyPart(node, 'at25');
+  const size = geometry(node, 'size', part?.size);
+  const pageSize = geometry(node, 'pagesize', part?.pageSize);
+  const aw = geometry(node, 'address-width', part?.addressWidth) as At25Config['addressWidth'];
   const maxSpeedHz = requireU32(node, 'spi-max-frequency');
   if (maxSpeedHz === 0) throw bad(node, 'spi-max-frequency', 'must be greater than 0');
   const mode = ((propBool(node, 'spi-cpol') ? 2 : 0) | (propBool(node, 'spi-cpha') ? 1 : 0)) as 0 | 1 | 2 | 3;
@@ -60,22 +99,23 @@ export function at25Config(node: DtNode, bindings: Bindings = builtinBindings())
     kind: 'at25',
     name: nodeName(node),
     path: nodePath(node),
+    ...(part ? { part: part.name } : {}),
     size,
     pageSize,
     addressWidth: aw,
-    timeoutMs: u32Or(node, 'timeout', bindings, 'atmel,at25', 25),
+    timeoutMs: u32Or(node, 'timeout', bindings, FAMILY_COMPATIBLE.at25, 25),
     readOnly: propBool(node, 'read-only'),
     maxSpeedHz,
     mode,
   });
 }
 
-/** An `atmel,at24` node as an At24Config. */
+/** An AT24 node (a part of the table, or `atmel,at24` with its geometry) as an At24Config. */
 export function at24Config(node: DtNode, bindings: Bindings = builtinBindings()): At24Config {
-  if (!compatibles(node).includes('atmel,at24')) throw bad(node, 'compatible', 'does not include "atmel,at24"');
-  const size = requireU32(node, 'size');
-  const pageSize = requireU32(node, 'pagesize');
-  const aw = (propU32(node, 'address-width') ?? (size <= 2048 ? 8 : 16)) as At24Config['addressWidth'];
+  const part = familyPart(node, 'at24');
+  const size = geometry(node, 'size', part?.size);
+  const pageSize = geometry(node, 'pagesize', part?.pageSize);
+  const aw = (propU32(node, 'address-width') ?? part?.addressWidth ?? (size <= 2048 ? 8 : 16)) as At24Config['addressWidth'];
   const reg = propCells(node, 'reg');
   if (!reg || reg.length < 1) throw bad(node, 'reg', 'is required: the 7-bit device address');
   const address = reg[0]!;
@@ -84,11 +124,12 @@ export function at24Config(node: DtNode, bindings: Bindings = builtinBindings())
     kind: 'at24',
     name: nodeName(node),
     path: nodePath(node),
+    ...(part ? { part: part.name } : {}),
     size,
     pageSize,
     addressWidth: aw,
     address,
-    timeoutMs: u32Or(node, 'timeout', bindings, 'atmel,at24', 25),
+    timeoutMs: u32Or(node, 'timeout', bindings, FAMILY_COMPATIBLE.at24, 25),
     readOnly: propBool(node, 'read-only'),
   });
 }

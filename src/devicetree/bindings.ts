@@ -20,6 +20,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as Yaml from 'yaml';
 import { HilError } from '../abi/errno';
+import { EEPROM_PARTS, FAMILY_COMPATIBLE } from './parts';
 import { compatibles, findByPhandle, isEnabled, nodePath, type DtNode, type DtTree, type SourceLoc } from './tree';
 
 export const PROP_TYPES = ['int', 'array', 'uint8-array', 'string', 'string-array', 'boolean', 'phandle', 'phandles', 'phandle-array'] as const;
@@ -263,23 +264,50 @@ export function defaultBindingsDir(): string {
   return path.join(__dirname, '..', '..', 'dts', 'bindings');
 }
 
+/**
+ * Adds a binding for every compatible of the parts table ("atmel,at25256", "st,m95256",
+ * "atmel,24c256", …): the family's binding (`atmel,at25` or `atmel,at24`) with the part's size,
+ * page size and address width as defaults instead of required properties. A board may then name
+ * its part and leave the geometry out; properties it gives anyway are checked as usual.
+ */
+export function withPartBindings(bindings: ReadonlyMap<string, Binding>): Map<string, Binding> {
+  const out = new Map(bindings);
+  for (const part of EEPROM_PARTS) {
+    const family = bindings.get(FAMILY_COMPATIBLE[part.kind]);
+    if (!family) continue;
+    const geometry: Readonly<Record<string, number>> = { size: part.size, pagesize: part.pageSize, 'address-width': part.addressWidth };
+    const properties = new Map(family.properties);
+    for (const [name, value] of Object.entries(geometry)) {
+      const spec = properties.get(name);
+      properties.set(name, { ...(spec ?? {}), required: false, default: value });
+    }
+    const also = part.also.length ? ` (also ${part.also.join(', ')})` : '';
+    for (const compatible of part.compatibles) {
+      if (out.has(compatible)) continue;
+      out.set(compatible, { compatible, file: family.file, description: `${part.name}${also}, from the parts table: ${family.description}`, properties });
+    }
+  }
+  return out;
+}
+
 let cached: Bindings | undefined;
 /**
  * The package's own bindings, loaded once: from the data compiled at build time when it matches
- * the YAML files, else (running from sources, or a binding edited since the build) from the YAML.
+ * the YAML files, else (running from sources, or a binding edited since the build) from the YAML;
+ * plus one per compatible of the parts table (withPartBindings).
  */
 export function builtinBindings(): Bindings {
   if (!cached) {
     const dir = defaultBindingsDir();
-    cached = loadCompiledBindings(path.join(__dirname, COMPILED_BINDINGS_FILE), dir) ?? loadBindings(dir);
+    cached = withPartBindings(loadCompiledBindings(path.join(__dirname, COMPILED_BINDINGS_FILE), dir) ?? loadBindings(dir));
   }
   return cached;
 }
 
-/** The first of the node's compatibles that has a binding. */
+/** The first of the node's compatibles that has a binding (a part's compatible matches in any case, as "atmel,at25256B"). */
 export function bindingFor(node: DtNode, bindings: Bindings): Binding | undefined {
   for (const c of compatibles(node)) {
-    const b = bindings.get(c);
+    const b = bindings.get(c) ?? bindings.get(c.toLowerCase());
     if (b) return b;
   }
   return undefined;

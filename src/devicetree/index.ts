@@ -14,6 +14,7 @@ export {
   builtinBindings,
   defaultBindingsDir,
   bindingFor,
+  withPartBindings,
   formatDiagnostics,
   PROP_TYPES,
   type Binding,
@@ -39,7 +40,24 @@ export {
   enabledPath,
   userThreads,
   nodeName,
+  eepromPart,
+  eepromFamily,
   type ControllerInfo,
   type GpioSpec,
 } from './accessors';
 export { probeLiveTree, readFsTree, formatProbe, DEFAULT_LIVE_ROOTS, type ProbeResult, type ProbeController, type ProbeDevNode } from './probe';
+export {
+  AT24_PARTS,
+  AT25_PARTS,
+  EEPROM_PARTS,
+  FAMILY_COMPATIBLE,
+  findPart,
+  partByName,
+  partForCompatible,
+  partConfig,
+  type At24Part,
+  type At25Part,
+  type EepromPart,
+  type PartFacts,
+  type PartRow,
+} from './parts';

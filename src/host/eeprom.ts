@@ -25,6 +25,7 @@ import {
 } from '../abi/eeprom-iface';
 import { HilError } from '../abi/errno';
 import { type Client, makeClient } from '../abi/ipc-interface';
+import { checkImageFits, imageBounds, type SparseImage } from '../formats';
 import { ArgumentError } from './errors';
 
 export interface Progress {
@@ -52,6 +53,16 @@ export interface WriteReport {
   readonly pagesWritten: number;
   readonly pagesSkipped: number;
   readonly verified: boolean;
+}
+
+/** A sparse image written: the ranges it covered (in address order) and the pages of all of them. */
+export interface ImageWriteReport extends WriteReport {
+  readonly ranges: readonly { readonly offset: number; readonly length: number }[];
+}
+
+export interface ImageOptions {
+  /** Names the image in errors ("chip.hex"; default "the image"). */
+  readonly source?: string;
 }
 
 export interface VerifyReport {
@@ -167,9 +178,52 @@ export class EepromHandle {
     if (!(data instanceof Uint8Array)) throw new ArgumentError('EINVAL', `${this.name}: data must be a Uint8Array`);
     this.checkRange(offset, data.length);
     const span = { spanOffset: offset, spanLength: data.length };
-    return this.writePages('write', offset, data.length, opts, (at, n) =>
+    return this.writePages('write', [{ offset, length: data.length }], opts, (at, n) =>
       this.#rpc.write({ offset: at, length: n, flags: this.flags(opts), ...span }, { data: data.subarray(at - offset, at - offset + n) }),
     );
+  }
+
+  /**
+   * Writes a sparse image (parseImage; its addresses are device offsets, shiftImage moves it):
+   * only the ranges it covers, a page per call as `write`, with progress and abort over all of
+   * them. Refused before any byte moves if it does not fit the device (ArgumentError ENOSPC), or
+   * if a read-only node or block protection would refuse any of it.
+   */
+  async writeImage(image: SparseImage, opts: WriteOptions & ImageOptions = {}): Promise<ImageWriteReport> {
+    this.checkImage(image, opts.source);
+    const b = imageBounds(image);
+    // Every page call names the image's whole extent: protection is a suffix of the chip, so it
+    // covers some of the image's bytes exactly when it overlaps this span.
+    const span = { spanOffset: b.start, spanLength: b.end - b.start };
+    const ranges = image.segments.map((s) => ({ offset: s.address, length: s.data.length }));
+    const bySegment = image.segments.map((s) => ({ start: s.address, end: s.address + s.data.length, data: s.data }));
+    const r = await this.writePages('write', ranges, opts, (at, n) => {
+      const seg = bySegment.find((s) => at >= s.start && at < s.end)!;
+      return this.#rpc.write({ offset: at, length: n, flags: this.flags(opts), ...span }, { data: seg.data.subarray(at - seg.start, at - seg.start + n) });
+    });
+    return { ...r, offset: b.start, ranges };
+  }
+
+  /** Compares the bytes a sparse image defines with the device (gaps are not compared). */
+  async verifyImage(image: SparseImage, opts: TransferOptions & ImageOptions = {}): Promise<VerifyReport> {
+    this.checkImage(image, opts.source);
+    const b = imageBounds(image);
+    const first: { offset: number; expected: number; actual: number }[] = [];
+    let differences = 0;
+    let before = 0;
+    for (const s of image.segments) {
+      const actual = new Uint8Array(s.data.length);
+      const base = before;
+      await this.readInto(s.address, actual, { ...opts, onProgress: (p) => opts.onProgress?.({ done: base + p.done, total: b.bytes }) });
+      for (let i = 0; i < actual.length; i++) {
+        if (actual[i] !== s.data[i]) {
+          differences++;
+          if (first.length < MAX_LISTED) first.push({ offset: s.address + i, expected: s.data[i]!, actual: actual[i]! });
+        }
+      }
+      before += s.data.length;
+    }
+    return { offset: b.start, length: b.bytes, match: differences === 0, differences, first };
   }
 
   /** Fills [offset, offset + length) with `fill` (defaults: from offset to the end, 0xff). */
@@ -178,7 +232,20 @@ export class EepromHandle {
     this.checkRange(offset, len);
     if (!Number.isInteger(fill) || fill < 0 || fill > 0xff) throw new ArgumentError('EINVAL', `${this.name}: fill ${String(fill)} is not a byte (0..255)`);
     const span = { spanOffset: offset, spanLength: len };
-    return this.writePages('erase', offset, len, opts, (at, n) => this.#rpc.erase({ offset: at, length: n, fill, flags: this.flags(opts), ...span }, {}));
+    return this.writePages('erase', [{ offset, length: len }], opts, (at, n) => this.#rpc.erase({ offset: at, length: n, fill, flags: this.flags(opts), ...span }, {}));
+  }
+
+  /** Refuses an empty image or one that does not fit the device: the caller's mistake, nothing touched. */
+  checkImage(image: SparseImage, source = 'the image'): void {
+    if (imageBounds(image).bytes === 0) throw new ArgumentError('EINVAL', `${this.name}: ${source} holds no data`);
+    const only = image.segments[0]!;
+    // Raw bytes are a range like any other; a file with addresses is named with the address at fault.
+    if (image.format === 'bin' && image.segments.length === 1) return this.checkRange(only.address, only.data.length);
+    try {
+      checkImageFits(image, this.size, { device: this.name, source });
+    } catch (e) {
+      throw e instanceof HilError ? new ArgumentError(e.code, e.message) : e;
+    }
   }
 
   /** Compares the device with `expected` at `offset`. */
@@ -231,36 +298,62 @@ export class EepromHandle {
     return (o.verify === false ? 0 : WRITE_FLAGS.VERIFY) | (o.skipUnchanged ? WRITE_FLAGS.SKIP_UNCHANGED : 0);
   }
 
-  /** A write or erase, one page per call: progress per page, an abort after the page in flight. */
-  private async writePages(kind: 'write' | 'erase', offset: number, length: number, opts: WriteOptions, page: (at: number, n: number) => Promise<{ written: number; skipped: number }>): Promise<WriteReport> {
+  /**
+   * A write or erase of one or more ranges (sorted, not overlapping), one page per call: progress
+   * per page over all of them, an abort after the page in flight.
+   */
+  private async writePages(
+    kind: 'write' | 'erase',
+    ranges: readonly { readonly offset: number; readonly length: number }[],
+    opts: WriteOptions,
+    page: (at: number, n: number) => Promise<{ written: number; skipped: number }>,
+  ): Promise<WriteReport> {
+    const total = ranges.reduce((n, r) => n + r.length, 0);
+    const offset = ranges[0]?.offset ?? 0;
     // The first call carries the whole span: the driver refuses it, before any byte moves, if block protection covers any of it.
-    if (this.readOnly && length > 0) throw new HilError('EROFS', `${this.name}: the devicetree marks this EEPROM read-only; the ${kind} was refused`);
+    if (this.readOnly && total > 0) throw new HilError('EROFS', `${this.name}: the devicetree marks this EEPROM read-only; the ${kind} was refused`);
     let done = 0;
     let written = 0;
     let skipped = 0;
-    while (done < length) {
-      if (opts.signal?.aborted) {
-        const st = await this.status().catch(() => undefined);
-        const latch = st?.wel;
-        const range = done > 0 ? ` [${hex(offset)}..${hex(offset + done - 1)}]` : '';
-        throw new InterruptedError(
-          `${this.name}: ${kind} interrupted: ${done} of ${length} bytes done${range}, whole pages only; ` +
-            `the rest from ${hex(offset + done)} is unchanged; write-enable latch ${latch === undefined ? 'not applicable' : latch ? 'SET (unexpected)' : 'clear'}`,
-          done,
-          length,
-          offset + done,
-          latch,
-        );
+    for (const range of ranges) {
+      for (let inRange = 0; inRange < range.length; ) {
+        const at = range.offset + inRange;
+        if (opts.signal?.aborted) throw await this.interrupted(kind, ranges, done, total, at);
+        const n = Math.min(range.length - inRange, this.pageSize - (at % this.pageSize));
+        const r = await page(at, n);
+        written += r.written;
+        skipped += r.skipped;
+        inRange += n;
+        done += n;
+        opts.onProgress?.({ done, total });
       }
-      const at = offset + done;
-      const n = Math.min(length - done, this.pageSize - (at % this.pageSize));
-      const r = await page(at, n);
-      written += r.written;
-      skipped += r.skipped;
-      done += n;
-      opts.onProgress?.({ done, total: length });
     }
-    return { offset, bytes: length, pagesWritten: written, pagesSkipped: skipped, verified: opts.verify !== false };
+    return { offset, bytes: total, pagesWritten: written, pagesSkipped: skipped, verified: opts.verify !== false };
+  }
+
+  /** The error of a write stopped at `at` after `done` of `total` bytes: how far it got, and the write-enable latch. */
+  private async interrupted(kind: 'write' | 'erase', ranges: readonly { readonly offset: number; readonly length: number }[], done: number, total: number, at: number): Promise<InterruptedError> {
+    const st = await this.status().catch(() => undefined);
+    const latch = st?.wel;
+    const latchText = `write-enable latch ${latch === undefined ? 'not applicable' : latch ? 'SET (unexpected)' : 'clear'}`;
+    if (ranges.length === 1) {
+      const offset = ranges[0]!.offset;
+      const range = done > 0 ? ` [${hex(offset)}..${hex(offset + done - 1)}]` : '';
+      return new InterruptedError(
+        `${this.name}: ${kind} interrupted: ${done} of ${total} bytes done${range}, whole pages only; the rest from ${hex(at)} is unchanged; ${latchText}`,
+        done,
+        total,
+        at,
+        latch,
+      );
+    }
+    return new InterruptedError(
+      `${this.name}: ${kind} interrupted: ${done} of ${total} bytes of ${ranges.length} ranges done, whole pages only; the image's bytes from ${hex(at)} on are unchanged; ${latchText}`,
+      done,
+      total,
+      at,
+      latch,
+    );
   }
 
   private stopIfAborted(signal: AbortSignal | undefined, what: string, done: number, total: number, resumeAt: number, latch: boolean | undefined): void {

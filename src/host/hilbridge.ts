@@ -7,14 +7,14 @@
  * through the permission-checked syscall layer. One booted instance may serve many callers at
  * once; nothing here assumes one process per command.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { TransportKind } from '../abi/boot-info';
 import { HilError } from '../abi/errno';
 import { makeDispatcher, replyError } from '../abi/ipc-interface';
 import { EEPROM_IFACE } from '../abi/eeprom-iface';
 import { LEASE_READ, LEASE_WRITE } from '../abi/lease';
-import { loadTree } from '../devicetree';
+import { compatibles, type DtNode, type DtTree, eepromFamily, enabledPath, findByLabel, loadTree, nodePath, propString, walk } from '../devicetree';
 import type { Clock } from '../hal/clock';
 import { kernelDriverEnv } from '../kernel/inkernel';
 import { type BusInfo, type DeviceInfo, Kernel, type KernelEvent, type ThreadInfo } from '../kernel/kernel';
@@ -26,7 +26,10 @@ import { EepromHandle } from './eeprom';
 import { ArgumentError, ConfigError } from './errors';
 
 export interface BootConfig {
-  /** Board file (.dts or .dtb); default: the embedded mock board, dts/mock.dts. */
+  /**
+   * Board file (.dts or .dtb), or the name of a board shipped with hilbridge ("rpi-at25", see
+   * shippedBoards()); default: the embedded mock board, dts/mock.dts.
+   */
   readonly board?: string | undefined;
   /** Device name → image file backing that simulated device (`--image NAME=FILE`). */
   readonly images?: Readonly<Record<string, string>> | undefined;
@@ -46,6 +49,8 @@ export interface BoardInfo {
   readonly model: string;
   readonly buses: readonly BusInfo[];
   readonly devices: readonly DeviceInfo[];
+  /** Devices the board describes on controllers (or chip selects) that could not be opened. */
+  readonly unavailable: readonly { readonly device: string; readonly bus: string; readonly backend: string; readonly error: { readonly code: string; readonly message: string } }[];
   /** Things the board asks for that hilbridge cannot do. */
   readonly warnings: readonly string[];
 }
@@ -70,18 +75,82 @@ export function defaultBoard(): string {
   return join(packageRoot(), 'dts', 'mock.dts');
 }
 
+/** A board file that ships with hilbridge, usable by name (`--board rpi-at25`). */
+export interface ShippedBoard {
+  readonly name: string;
+  readonly path: string;
+  /** The board's `model` (from its first line of that form), or "". */
+  readonly model: string;
+}
+
+/** The boards in the package's dts/ directory, by name. */
+export function shippedBoards(): ShippedBoard[] {
+  const dir = join(packageRoot(), 'dts');
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((f) => f.endsWith('.dts')).sort();
+  } catch {
+    return [];
+  }
+  return names.map((f) => {
+    const path = join(dir, f);
+    let model = '';
+    try {
+      model = /^\s*model\s*=\s*"([^"]*)"/m.exec(readFileSync(path, 'utf8'))?.[1] ?? '';
+    } catch {
+      /* unreadable: listed without a model */
+    }
+    return { name: basename(f, '.dts'), path, model };
+  });
+}
+
+/**
+ * The board file `board` names: an existing file as it is, else a shipped board by name
+ * ("rpi-at25" or "rpi-at25.dts"). Anything else is a ConfigError (ENOENT) listing the shipped boards.
+ */
+export function resolveBoard(board: string | undefined): string {
+  if (board === undefined) return defaultBoard();
+  if (existsSync(board)) {
+    if (statSync(board).isDirectory()) throw new ConfigError('EINVAL', `board ${board} is a directory; give a .dts or .dtb file, or a shipped board's name`);
+    return board;
+  }
+  const name = basename(board).replace(/\.dts$/, '');
+  const shipped = shippedBoards();
+  const hit = board === name || board === `${name}.dts` ? shipped.find((b) => b.name === name) : undefined;
+  if (hit) return hit.path;
+  throw new ConfigError(
+    'ENOENT',
+    `board file ${board} does not exist, and no board of that name ships with hilbridge (shipped: ${shipped.map((b) => b.name).join(', ') || 'none'}); ` +
+      'give a .dts or .dtb file, a shipped board\'s name, or write one with: hilbridge board new',
+  );
+}
+
+/** Whether the file is a DTB (its first four bytes are the FDT magic). */
+function isDtbFile(path: string): boolean {
+  try {
+    const b = readFileSync(path);
+    return b.length >= 4 && b.readUInt32BE(0) === 0xd00dfeed;
+  } catch {
+    return false;
+  }
+}
+
 export class Hilbridge {
   private constructor(
     /** The kernel, for programs that spawn user threads of their own. */
     readonly kernel: Kernel,
     readonly board: string,
+    private readonly tree: DtTree,
   ) {}
 
   static async boot(cfg: BootConfig = {}): Promise<Hilbridge> {
-    const board = cfg.board ?? defaultBoard();
-    if (!existsSync(board)) throw new ConfigError('ENOENT', `board file ${board} does not exist; pass --board with a .dts or .dtb file`);
+    const board = resolveBoard(cfg.board);
     const tree = loadTree(board, { includeDirs: [...(cfg.includeDirs ?? []), join(packageRoot(), 'dts')] });
     const images = new Map(Object.entries(cfg.images ?? {}));
+    for (const [name, file] of images) {
+      const dir = dirname(file);
+      if (!existsSync(dir)) throw new ConfigError('ENOENT', `--image ${name}=${file}: the directory ${dir} does not exist; create it or choose another path`);
+    }
     const kernel = await Kernel.boot({
       tree,
       images,
@@ -103,14 +172,21 @@ export class Hilbridge {
         }
       }
     } catch (e) {
+      // A simulated bus fails to open only over its image files (wrong size, not a file): the
+      // caller's configuration, not the board's.
+      const gone = e instanceof HilError ? kernel.unavailable().find((u) => u.devices.some((d) => images.has(d)) && kernel.buses().some((b) => b.name === u.name && b.backend === 'mock')) : undefined;
       await kernel.shutdown();
+      if (gone) throw new ConfigError(gone.error.code, `--image: ${gone.error.message}`);
       throw e;
     }
-    return new Hilbridge(kernel, board);
+    return new Hilbridge(kernel, board, tree);
   }
 
   info(): BoardInfo {
-    return { board: this.board, model: this.kernel.model, buses: this.kernel.buses(), devices: this.kernel.devices(), warnings: this.kernel.warnings };
+    const unavailable = this.kernel
+      .unavailable()
+      .flatMap((u) => u.devices.map((device) => ({ device, bus: u.name, backend: u.backend, error: { code: u.error.code, message: u.error.message } })));
+    return { board: this.board, model: this.kernel.model, buses: this.kernel.buses(), devices: this.kernel.devices(), unavailable, warnings: this.kernel.warnings };
   }
 
   /**
@@ -122,9 +198,46 @@ export class Hilbridge {
       return this.kernel.device(name);
     } catch (e) {
       const unavailable = this.kernel.unavailable().some((u) => u.devices.includes(name));
-      if (e instanceof HilError && e.code === 'ENOENT' && !unavailable) throw new ArgumentError('ENOENT', e.message);
+      if (e instanceof HilError && e.code === 'ENOENT' && !unavailable) {
+        const why = this.whyNoDevice(name);
+        if (why instanceof HilError) throw why;
+        throw new ArgumentError('ENOENT', why ?? e.message);
+      }
       throw e;
     }
+  }
+
+  /**
+   * Why `name` is no device of this board, when the board can say more than "no such name": a
+   * node that is disabled or that hilbridge cannot drive (a ConfigError with the board's own
+   * warning), or a label asked of a DTB that was compiled without labels.
+   */
+  private whyNoDevice(name: string): HilError | string | undefined {
+    const node: DtNode | undefined = name.startsWith('/') ? [...walk(this.tree.root)].find((n) => nodePath(n) === name) : findByLabel(this.tree, name);
+    const usable = this.kernel.devices().map((d) => `${d.name} (${d.path})`);
+    const list = usable.length ? `devices: ${usable.join(', ')}` : 'the board has no device hilbridge can use (see hilbridge info)';
+    if (!node) {
+      const anyLabel = [...walk(this.tree.root)].some((n) => n.labels.length > 0);
+      if (!name.startsWith('/') && !anyLabel && isDtbFile(this.board)) {
+        return (
+          `no device "${name}": ${this.board} is a DTB without labels (compiled without -@), so devices are named by path; ` +
+          `${list}. To keep labels such as ${name}, compile the board with: hilbridge dt compile -@ (or dtc -@)`
+        );
+      }
+      return undefined;
+    }
+    const path = nodePath(node);
+    const label = node.labels[0] ? `${node.labels[0]} (${path})` : path;
+    if (!enabledPath(node)) {
+      return new ConfigError('ENODEV', `${label} is disabled in ${this.board} (status = "${propString(node, 'status') ?? 'disabled'}" on it or a parent node); set status = "okay" to use it`);
+    }
+    const said = this.kernel.warnings.filter((w) => w.includes(`${path}:`) || w.includes(`${path} `) || w.includes(`${path})`));
+    if (said.length) return new ConfigError('ENODEV', `${label} cannot be used: ${said.join('; ')}`);
+    if (eepromFamily(node) === undefined) {
+      const c = node.props.has('compatible') ? compatibles(node).map((x) => `"${x}"`).join(', ') : 'no compatible';
+      return new ConfigError('ENODEV', `${label} is not an EEPROM hilbridge drives (${c}); ${list}`);
+    }
+    return undefined;
   }
 
   ps(): ThreadInfo[] {

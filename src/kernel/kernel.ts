@@ -172,10 +172,17 @@ export class Kernel extends EventEmitter {
     for (const d of k.deviceObjects()) k.ipc.createEndpoint(d.name);
     try {
       for (const p of k.board.partitions) k.createPartition(p.name, p.size);
+      // A thread whose devices the board could not give (an unusable node, a controller that did
+      // not open) is not started; the rest of the board works, and the warning says why.
+      const runnable = k.board.threads.filter((t) => {
+        const why = k.whyNotRunnable(t);
+        if (why) k.board.warnings.push(`thread ${t.name} is not started: ${why}`);
+        return !why;
+      });
       for (const w of k.board.warnings) k.log.record('warning', '-', w);
       k.watchdog?.start();
       if (opts.startThreads !== false) {
-        for (const t of k.board.threads) await k.spawnSpec({ ...t, ...(opts.transport ? { transport: opts.transport } : {}) });
+        for (const t of runnable) await k.spawnSpec({ ...t, ...(opts.transport ? { transport: opts.transport } : {}) });
       }
     } catch (e) {
       await k.shutdown();
@@ -390,6 +397,21 @@ export class Kernel extends EventEmitter {
     if (gone) throw new HilError(gone.error.code, `${name} is on ${gone.name} (${gone.backend}), which could not be opened: ${gone.error.message}`);
     const known = this.deviceObjects().map((x) => `${x.name} (${x.path})`);
     throw new HilError('ENOENT', `no device "${name}" on this board; name one by label or path: ${known.join(', ') || 'none'}`);
+  }
+
+  /** Why a thread the board declares cannot run on this board (a device it names is missing), or undefined. */
+  private whyNotRunnable(t: ThreadSpec): string | undefined {
+    for (const [role, names] of [['serves', t.serves], ['is granted', t.grants], ['calls', t.calls]] as const) {
+      for (const name of names ?? []) {
+        if (this.deviceObjects().some((d) => d.name === name || d.path === name)) continue;
+        if (this.board.gpioLines.some((l) => l.name === name || l.path === name)) continue;
+        const gone = this.board.unavailable.find((u) => u.devices.includes(name));
+        return gone
+          ? `it ${role} ${name}, which is on ${gone.name} (${gone.backend}), and that could not be opened`
+          : `it ${role} ${name}, which is not a device hilbridge can drive (see the warning about its node)`;
+      }
+    }
+    return undefined;
   }
 
   /** A device or GPIO line a thread may be granted, by label or path. */

@@ -87,7 +87,7 @@ describe('write, read, verify, erase, dump across processes with --image', () =>
     const img = image();
     const w = await runCli(['--board', board, '--image', `chip=${img}`, 'write', 'chip', '0x1c', '--hex', 'de ad be ef 01 02 03 04 05']);
     expect(w.code).toBe(0);
-    expect(w.stdout).toMatch(/wrote 9 bytes to chip at 0x1c\.\.0x24: 2 page\(s\) written, verified/);
+    expect(w.stdout).toMatch(/wrote 9 bytes to chip at 0x1c\.\.0x24: 2 pages written, verified/);
     expect(statSync(img).size).toBe(4096);
 
     const hex = await runCli(['--board', board, '--image', `chip=${img}`, 'read', 'chip', '0x1c', '9']);
@@ -105,7 +105,7 @@ describe('write, read, verify, erase, dump across processes with --image', () =>
 
     const out = t.file('region.bin');
     const o = await runCli(['--board', board, '--image', `chip=${img}`, 'read', 'chip', '0x1c', '4', '--out', out]);
-    expect(o.stdout).toMatch(/read 4 bytes of chip at 0x1c into .*region\.bin \(bin\)/);
+    expect(o.stdout).toMatch(/read 4 bytes of chip at 0x1c into .*region\.bin \(raw binary\)/);
     expect(readFileSync(out)).toEqual(Buffer.from('deadbeef', 'hex'));
   });
 
@@ -141,7 +141,7 @@ describe('write, read, verify, erase, dump across processes with --image', () =>
     expect(text.stdout).toBe(
       'page 0 [0x0000..0x001f]: 2 bytes at 0x001e..0x001f (part of the page)\n' +
         'page 1 [0x0020..0x003f]: 3 bytes at 0x0020..0x0022 (part of the page)\n' +
-        'dry run: nothing written; 5 bytes would go to 2 page(s) of chip, then be verified\n',
+        'dry run: nothing written; 5 bytes would go to 2 pages of chip, then be verified\n',
     );
   });
 

@@ -133,12 +133,20 @@ describe('operation failures exit 1', () => {
     expect(existsSync(img)).toBe(false);
   });
 
-  test('an image file of the wrong size is refused with a clear message', async () => {
+  test('an image file of the wrong size is a usage error with a clear message', async () => {
     const img = t.file('small.bin', Buffer.alloc(100));
     const r = await runCli(['--image', `eeprom0=${img}`, 'read', 'eeprom0', '0', '1']);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(oneLine(r.stderr)).toMatch(/100.*32768|32768.*100/);
     expect(statSync(img).size).toBe(100);
+  });
+
+  test('an --image in a directory that does not exist is a usage error in one clean line, and nothing is created', async () => {
+    const img = join(t.dir, 'no', 'such', 'dir', 'chip.bin');
+    const r = await runCli(['--image', `eeprom0=${img}`, 'read', 'eeprom0', '0', '1']);
+    expect(r.code).toBe(2);
+    expect(oneLine(r.stderr)).toMatch(/^hilbridge: ENOENT: --image eeprom0=.*chip\.bin: the directory .*dir does not exist; create it or choose another path$/);
+    expect(existsSync(join(t.dir, 'no'))).toBe(false);
   });
 
   test('dt compile of a missing file is a usage error, of a broken file an operation failure', async () => {
@@ -166,19 +174,19 @@ describe('hardware errors through the real spidev backend', () => {
   test('no /dev/spidev0.0: says to enable SPI', async () => {
     const r = await runCli(['--board', rpiBoard, 'status', 'eeprom0'], { env: emuEnv({ HILBRIDGE_EMU_SPIDEV: '/dev/spidev9.9' }) });
     expect(r.code).toBe(1);
-    expect(oneLine(r.stderr)).toMatch(/^hilbridge: ENODEV: \/dev\/spidev0\.0 does not exist .*dtparam=spi=on/);
+    expect(oneLine(r.stderr)).toMatch(/^hilbridge: ENODEV: eeprom0 is on spi0 \(spidev\), which could not be opened: \/dev\/spidev0\.0 does not exist .*dtparam=spi=on/);
   });
 
   test('no permission on /dev/spidev0.0: says to join the spi group', async () => {
     const r = await runCli(['--board', rpiBoard, 'status', 'eeprom0'], { env: emuEnv({ HILBRIDGE_EMU_DENY: '/dev/spidev0.0' }) });
     expect(r.code).toBe(1);
-    expect(oneLine(r.stderr)).toMatch(/^hilbridge: EACCES: no permission to open \/dev\/spidev0\.0 .*spi group/);
+    expect(oneLine(r.stderr)).toMatch(/^hilbridge: EACCES: eeprom0 is on spi0 \(spidev\), which could not be opened: no permission to open \/dev\/spidev0\.0 .*spi group/);
     const j = await runJson(['--board', rpiBoard, 'status', 'eeprom0'], { env: emuEnv({ HILBRIDGE_EMU_DENY: '/dev/spidev0.0' }) });
     expect(j.json).toMatchObject({ error: { code: 'EACCES' } });
   });
 
   test('a chip that does not answer (MISO floats high): the write times out with advice', async () => {
-    const r = await runCli(['--board', rpiBoard, 'write', 'eeprom0', '0', '--hex', '00'], { env: emuEnv({ HILBRIDGE_EMU_SPIDEV: '/dev/spidev0.0' }) });
+    const r = await runCli(['--board', rpiBoard, '--yes', 'write', 'eeprom0', '0', '--hex', '00'], { env: emuEnv({ HILBRIDGE_EMU_SPIDEV: '/dev/spidev0.0' }) });
     expect(r.code).toBe(1);
     expect(oneLine(r.stderr)).toMatch(/^hilbridge: ETIMEDOUT: eeprom0: write cycle still running after \d+ ms \(status 0xff\); check the chip/);
   });
@@ -196,6 +204,6 @@ Module._load = function (request, ...rest) {
     );
     const r = await runCli(['--board', rpiBoard, 'status', 'eeprom0'], { nodeArgs: ['--require', hide] });
     expect(r.code).toBe(1);
-    expect(oneLine(r.stderr)).toMatch(/^hilbridge: ENOSYS: spi-device is not installed or its native build failed .*npm install spi-device/);
+    expect(oneLine(r.stderr)).toMatch(/^hilbridge: ENOSYS: eeprom0 is on spi0 \(spidev\), which could not be opened: spi-device is not installed or its native build failed .*npm install spi-device/);
   });
 });

@@ -6,6 +6,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
+import { progressLayout } from '../../src/cli/progress';
+import { drawnSegments, havePty, runOnPty, visibleLines } from './pty';
 import { MAIN, mockBoard, runCli, tempDir } from './run-cli';
 
 let t: ReturnType<typeof tempDir>;
@@ -48,7 +50,7 @@ describePty('progress bar', () => {
     expect(piped.code).toBe(0);
     expect(piped.stderr).toBe('');
     // The same bytes again: every page already holds them, so none is rewritten.
-    expect(piped.stdout).toMatch(/^wrote 2048 bytes to chip at 0x0\.\.0x7ff: 0 page\(s\) written, 64 already held the data, verified in \d+ ms\n$/);
+    expect(piped.stdout).toMatch(/^wrote 2048 bytes to chip at 0x0\.\.0x7ff: 0 pages written, 64 pages already held the data, verified in \d+ ms\n$/);
   });
 
   test('small operations show no bar even on a terminal', () => {
@@ -56,6 +58,50 @@ describePty('progress bar', () => {
     expect(screen).not.toMatch(/ETA/);
     expect(screen).toMatch(/^0000 {2}ff ff/m);
   });
+});
+
+(havePty ? describe : describe.skip)('progress bar on a real terminal', () => {
+  const slow = (): string => t.file('slow-pty.dts', mockBoard({ size: 32768, pageSize: 64, writeCycleUs: 5000 }));
+
+  test('Ctrl-C: the bar is cleared before the message, and nothing is drawn over it afterwards', async () => {
+    const data = t.file('pty-data.bin', Buffer.alloc(32768, 0x3c));
+    const img = t.file('pty-int.bin');
+    const r = await runOnPty(['--board', slow(), '--image', `chip=${img}`, 'write', 'chip', '0', '--in', data], {
+      steps: [{ waitFor: String.raw`write chip \[.*ETA`, send: '\x03' }],
+    });
+    expect(r.status).toBe(130);
+    const at = r.screen.indexOf('hilbridge: interrupt: stopping after the page in flight');
+    expect(at).toBeGreaterThan(0);
+    // The last thing before the message (and its leading newline) clears the bar's line.
+    expect(r.screen.slice(0, at).replace(/\r?\n$/, '')).toMatch(/\x1b\[2K$|\x1b\[0?K$/);
+    // After it: the message, the interrupted error; no bar.
+    expect(r.screen.slice(at)).not.toMatch(/ETA|\d+% \|/);
+    const lines = visibleLines(r.screen).filter((l) => l.trim() !== '');
+    expect(lines.some((l) => /write chip \[/.test(l))).toBe(false); // cleared, not left behind
+    expect(lines.at(-1)).toMatch(/^hilbridge: ECANCELED: chip: write interrupted: \d+ of 32768 bytes done/);
+  }, 60_000);
+
+  test.each([30, 40, 60, 80, 120])('a terminal %i columns wide: every redraw fits on one line', async (cols) => {
+    const data = t.file(`pty-${cols}.bin`, Buffer.alloc(4096, cols));
+    const img = t.file(`pty-${cols}-img.bin`);
+    const board = t.file('fast-pty.dts', mockBoard({ size: 4096, pageSize: 32, writeCycleUs: 100 }));
+    const r = await runOnPty(['--board', board, '--image', `chip=${img}`, 'write', 'chip', '0', '--in', data], { cols });
+    expect(r.status).toBe(0);
+    const bar = drawnSegments(r.screen).filter((seg) => /\d+%/.test(seg));
+    expect(bar.length).toBeGreaterThan(0);
+    for (const seg of bar) expect(seg.length).toBeLessThan(cols);
+    expect(visibleLines(r.screen).join('\n')).toMatch(/wrote 4096 bytes to chip/);
+  }, 60_000);
+});
+
+test('progressLayout drops the bar, then the rate and ETA, then all but the percentage as the terminal narrows', () => {
+  const label = 'write eeprom0';
+  expect(progressLayout(label, 120)).toEqual({ format: expect.stringMatching(/^\{label\} \[\{bar\}\] \{percentage\}% \| .* \| ETA \{eta_formatted\}$/), barsize: 30 });
+  expect(progressLayout(label, 90).barsize).toBeLessThan(30);
+  expect(progressLayout(label, 75).format).not.toMatch(/\{bar\}/);
+  expect(progressLayout(label, 75).format).toMatch(/ETA/);
+  expect(progressLayout(label, 40).format).toBe('{label} {percentage}% {done}/{all}');
+  expect(progressLayout(label, 20).format).toBe('{percentage}%');
 });
 
 /** Interrupts the child once the image shows the first written page. */

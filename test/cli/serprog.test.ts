@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 it('--port overrides the board file: write and read back through the programmer', async () => {
-  const w = await runCli(['--board', BOARD, '--port', prog.path, 'write', 'eeprom0', '0x3c', '--hex', '00112233445566778899']);
+  const w = await runCli(['--board', BOARD, '--port', prog.path, '--yes', 'write', 'eeprom0', '0x3c', '--hex', '00112233445566778899']);
   expect(w.stderr).toBe('');
   expect(w.code).toBe(0);
   expect(Array.from(at25.memory.subarray(0x3c, 0x46))).toEqual([0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99]);

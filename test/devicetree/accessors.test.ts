@@ -7,6 +7,7 @@ import {
   at24Config,
   at25Config,
   chipSelect,
+  eepromFamily,
   findByLabel,
   findByPath,
   i2cDevBus,
@@ -42,7 +43,22 @@ describe('EEPROM configs', () => {
     expect(() => at25Config(node(`${base} address-width = <8>;`))).toThrow(/addresses 256 bytes, fewer than size \(1024\)/);
     expect(() => at25Config(node(base))).toThrow(expect.objectContaining({ code: 'EINVAL', message: expect.stringMatching(/"address-width" is required/) }));
     expect(() => at25Config(node(`${base.replace('<32>', '<48>')} address-width = <16>;`))).toThrow(/power of two/);
-    expect(() => at25Config(node('compatible = "atmel,at24";'))).toThrow(/does not include "atmel,at25"/);
+    expect(() => at25Config(node('compatible = "atmel,at24";'))).toThrow(/does not name an AT25 part or "atmel,at25"/);
+    expect(() => at25Config(node(base))).toThrow(/or name the part in compatible, e.g. "atmel,at25256"; see `hilbridge parts`/);
+  });
+
+  test('a node that names its part gets the geometry from the parts table; explicit properties win', () => {
+    const spi = 'reg = <0>; spi-max-frequency = <1000>;';
+    expect(at25Config(node(`compatible = "atmel,at25640", "atmel,at25"; ${spi}`))).toMatchObject({ part: 'AT25640', size: 8192, pageSize: 32, addressWidth: 16 });
+    expect(at25Config(node(`compatible = "st,m95040", "atmel,at25"; ${spi}`))).toMatchObject({ part: '25LC040A', size: 512, pageSize: 16, addressWidth: 9 });
+    expect(at25Config(node(`compatible = "microchip,25lc256"; ${spi} pagesize = <32>;`))).toMatchObject({ part: 'AT25256', size: 32768, pageSize: 32 });
+    expect(at25Config(node(`compatible = "atmel,at25"; ${spi} size = <1024>; pagesize = <32>; address-width = <16>;`))).not.toHaveProperty('part');
+    // Linux's at24 compatibles name the part too, with or without a maker's compatible before them.
+    expect(at24Config(node('compatible = "atmel,24c02"; reg = <0x50>;'))).toMatchObject({ part: 'AT24C02', size: 256, pageSize: 8, addressWidth: 8 });
+    expect(at24Config(node('compatible = "microchip,24lc1026", "atmel,24c1024"; reg = <0x50>;'))).toMatchObject({ part: '24LC1026', pageSize: 128 });
+    expect(eepromFamily(node('compatible = "atmel,24c256";'))).toBe('at24');
+    expect(eepromFamily(node('compatible = "atmel,at25xx";'))).toBeUndefined();
+    expect(() => at24Config(node(`compatible = "atmel,at25256"; ${spi}`))).toThrow(/does not name an AT24 part or "atmel,at24"/);
   });
 
   test('AT24 defaults: address width from size, 25 ms timeout', () => {

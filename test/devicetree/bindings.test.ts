@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { builtinBindings, defaultBindingsDir, loadBindings, parseDts, parseDtsFile, validateTree, type DtDiagnostic } from '../../src/devicetree';
+import { builtinBindings, defaultBindingsDir, EEPROM_PARTS, loadBindings, parseDts, parseDtsFile, validateTree, withPartBindings, type DtDiagnostic } from '../../src/devicetree';
 
 const ROOT = path.join(__dirname, '..', '..');
 const BINDINGS = path.join(ROOT, 'dts', 'bindings');
@@ -34,7 +34,34 @@ describe('loading', () => {
     expect(b.get('hilbridge,serprog')!.properties.get('baud-rate')).toMatchObject({ default: 115200 });
     expect(b.get('hilbridge,user-thread')!.properties.get('restart')).toMatchObject({ enum: ['never', 'backoff'] });
     expect(defaultBindingsDir()).toBe(BINDINGS);
-    expect(builtinBindings().size).toBe(b.size);
+    // The built-in set is the YAML plus one binding per compatible of the parts table.
+    expect(builtinBindings().size).toBe(withPartBindings(b).size);
+    expect(withPartBindings(b).size).toBe(b.size + new Set(EEPROM_PARTS.flatMap((p) => p.compatibles)).size);
+  });
+
+  test('a part\'s compatible is the family binding with the part\'s geometry as defaults', () => {
+    const b = builtinBindings();
+    const part = b.get('st,m95256')!;
+    expect(part.file).toBe(path.join(BINDINGS, 'atmel,at25.yaml'));
+    expect(part.description).toMatch(/^AT25256 \(also .*M95256\)/);
+    expect(part.properties.get('size')).toMatchObject({ required: false, default: 32768 });
+    expect(part.properties.get('pagesize')).toMatchObject({ required: false, default: 64 });
+    expect(part.properties.get('address-width')).toMatchObject({ required: false, default: 16, enum: [8, 9, 16, 24] });
+    expect(part.properties.get('spi-max-frequency')).toMatchObject({ required: true });
+    expect(b.get('atmel,24c256')!.properties.get('size')).toMatchObject({ required: false, default: 32768 });
+  });
+
+  test('a board naming its part validates without geometry; a wrong explicit value is still an error', () => {
+    const named = (compat: string, props: string): string =>
+      board(`\t\teeprom@0 {\n\t\t\tcompatible = ${compat};\n\t\t\treg = <0>;\n\t\t\tspi-max-frequency = <1000000>;\n${props}\n\t\t};`);
+    expect(errorsOf(named('"atmel,at25256", "atmel,at25"', ''))).toEqual([]);
+    expect(errorsOf(named('"st,m95256", "atmel,at25"', ''))).toEqual([]);
+    expect(errorsOf(named('"atmel,at25256B", "atmel,at25"', ''))).toEqual([]); // Linux's spelling
+    expect(errorsOf(named('"atmel,at25"', ''))).toEqual(
+      expect.arrayContaining([expect.objectContaining({ property: 'size' }), expect.objectContaining({ property: 'pagesize' }), expect.objectContaining({ property: 'address-width' })]),
+    );
+    expect(errorsOf(named('"atmel,at25256", "atmel,at25"', '\t\t\taddress-width = <12>;'))).toEqual([expect.objectContaining({ property: 'address-width' })]);
+    expect(validateTree(parseDts(named('"atmel,at25256", "atmel,at25"', ''), 'v.dts')).warnings).toEqual([]);
   });
 
   test('broken binding files are EINVAL errors naming the file', () => {

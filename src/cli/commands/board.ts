@@ -22,6 +22,7 @@ export async function info(s: Session): Promise<CommandResult> {
       backend: d.backend,
       simulated: d.simulated,
       part: d.config?.kind,
+      partName: d.config?.part,
       size: d.config?.size,
       pageSize: d.config?.pageSize,
       address: d.config?.kind === 'at24' ? d.config.address : undefined,
@@ -38,18 +39,19 @@ export async function info(s: Session): Promise<CommandResult> {
   }
   lines.push('devices:');
   for (const d of devices) {
-    const part = d.part ? `${d.part.toUpperCase()} ${describeSize(d.size ?? 0)}, ${d.pageSize}-byte pages` : 'no EEPROM config';
+    const part = d.part ? `${d.partName ?? d.part.toUpperCase()} ${describeSize(d.size ?? 0)}, ${d.pageSize}-byte pages` : 'no EEPROM config';
     const addr = d.address !== undefined ? ` at I2C address ${hex(d.address, 2)}` : '';
     const ro = d.readOnly ? ', read-only' : '';
     const drv = d.servedBy ? `driven by thread ${d.servedBy} (grants: ${d.grants.join(', ') || 'none'})` : 'no driver thread';
     lines.push(`  ${d.name} ${d.path} on ${d.bus}${addr}: ${part}${ro}; ${drv}`);
   }
-  if (devices.length === 0) lines.push('  none');
+  for (const u of b.unavailable) lines.push(`  ${u.device}: cannot be used: ${u.bus} (${u.backend}) could not be opened (${u.error.code}; see above)`);
+  if (devices.length === 0 && b.unavailable.length === 0) lines.push(b.warnings.length ? '  none hilbridge can use (the warnings below say why)' : '  none');
   if (b.warnings.length) {
     lines.push('warnings:');
     for (const w of b.warnings) lines.push(`  ${w}`);
   }
-  return { data: { board: b.board, model: b.model, buses: b.buses, devices, warnings: b.warnings }, text: `${lines.join('\n')}\n` };
+  return { data: { board: b.board, model: b.model, buses: b.buses, devices, unavailable: b.unavailable, warnings: b.warnings }, text: `${lines.join('\n')}\n` };
 }
 
 function threadJson(t: ThreadInfo): Record<string, unknown> {

@@ -32,6 +32,7 @@ export async function demo(s: Session, o: DemoOptions): Promise<CommandResult> {
   const pattern = demoPattern(length);
   const firstPage = Math.floor(offset / page);
   const lastPage = Math.floor((offset + length - 1) / page);
+  await s.confirm(dev, `overwrite ${length} bytes at ${hex(offset)}..${hex(offset + length - 1)} with the demo pattern`);
 
   const t0 = performance.now();
   // verify: false so the read-back below is this program's own, explicit check.

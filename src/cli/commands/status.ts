@@ -37,7 +37,10 @@ export interface ProtectOptions {
 
 export async function protect(s: Session, device: string, o: ProtectOptions): Promise<CommandResult> {
   if (o.blocks === undefined && o.wpen === undefined) throw new UsageError('EINVAL', 'protect needs --blocks none|upper-quarter|upper-half|all, --wpen on|off, or both');
-  const ee = await s.eeprom(device);
+  const dev = s.device(device);
+  const ee = await s.eeprom(dev.name);
+  const change = [o.blocks !== undefined ? `block protection ${o.blocks}` : '', o.wpen !== undefined ? `WPEN ${o.wpen}` : ''].filter(Boolean).join(' and ');
+  await s.confirm(dev, `set ${change} (a status-register write)`);
   const st = await ee.protect({ blocks: o.blocks, wpen: o.wpen === undefined ? undefined : o.wpen === 'on' });
   return { data: { device: ee.name, ...st, protectedFrom: protectedFrom(ee.size, st.blocks) }, text: describe(ee.name, ee.size, st) };
 }

@@ -26,7 +26,10 @@ import {
   controllerInfo,
   type DtNode,
   type DtTree,
+  eepromFamily,
+  eepromPart,
   enabledPath,
+  FAMILY_COMPATIBLE,
   formatDiagnostics,
   gpioSpec,
   nodeName,
@@ -45,9 +48,9 @@ import type { GpioObject, I2cDeviceObject, SpiDeviceObject } from '../kobjects';
 import type { ObjectTable } from '../objects';
 import type { BackendContext, BackendRegistry, I2cPart, SpiPart } from './backend';
 
-/** Compatibles of the EEPROM nodes hilbridge drives, per bus. */
-const SPI_EEPROM = 'atmel,at25';
-const I2C_EEPROM = 'atmel,at24';
+/** The EEPROM family hilbridge drives on each bus. */
+const SPI_EEPROM = 'at25';
+const I2C_EEPROM = 'at24';
 
 export interface BusEntry {
   readonly name: string;
@@ -85,8 +88,14 @@ export interface Board {
 }
 
 export async function buildBoard(tree: DtTree, objects: ObjectTable, registry: BackendRegistry, ctx: BackendContext): Promise<Board> {
+  // A node that does not match its binding is left out (with its children), the error kept as a
+  // warning: the rest of the board still works, and `info` shows what is wrong.
   const checked = validateTree(tree);
-  if (checked.errors.length) throw new HilError('EINVAL', `the board does not match its bindings:\n${formatDiagnostics(checked.errors, 'error')}`);
+  const broken = new Set(checked.errors.map((e) => e.path));
+  const isBroken = (n: DtNode): boolean => {
+    for (let p: DtNode | undefined = n; p; p = p.parent) if (broken.has(nodePath(p))) return true;
+    return false;
+  };
   const buses: BusEntry[] = [];
   const board: Board = {
     model: tree.root.props.has('model') ? (propString(tree.root, 'model') ?? '') : '',
@@ -97,7 +106,7 @@ export async function buildBoard(tree: DtTree, objects: ObjectTable, registry: B
     gpioLines: [],
     threads: [],
     partitions: [],
-    warnings: checked.warnings.map((w) => w.message),
+    warnings: [...checked.errors.map((e) => `${formatDiagnostics([e], 'error')} (so ${e.path} is not used)`), ...checked.warnings.map((w) => w.message)],
     close: async () => {
       await Promise.allSettled(buses.map((b) => b.controller.close()));
     },
@@ -105,7 +114,7 @@ export async function buildBoard(tree: DtTree, objects: ObjectTable, registry: B
   const gpioNodes = new Map<DtNode, { open: () => Promise<GpioController>; entry: Omit<BusEntry, 'controller'> }>();
   try {
     for (const node of walk(tree.root)) {
-      if (!enabledPath(node)) continue;
+      if (!enabledPath(node) || isBroken(node)) continue;
       const backend = registry.find(compatibles(node));
       if (compatibles(node).includes('hilbridge,partition')) {
         board.partitions.push({ name: nodeName(node), size: propU32(node, 'size') ?? 4096 });
@@ -117,14 +126,11 @@ export async function buildBoard(tree: DtTree, objects: ObjectTable, registry: B
         if (backend.bus === 'gpio') {
           gpioNodes.set(node, { open: () => backend.open(node, ctx), entry });
         } else if (backend.bus === 'spi') {
-          const parts = eepromChildren(board, node, SPI_EEPROM).map((c) => ({ node: c, chipSelect: chipSelect(c), config: at25Config(c) }));
+          const parts = usable(board, eepromChildren(board, node, SPI_EEPROM, isBroken), (c) => ({ node: c, chipSelect: chipSelect(c), config: at25Config(c) }));
           const c = await openOr(board, entry, parts, () => backend.open(node, parts, ctx));
-          if (c) {
-            buses.push({ ...entry, controller: c });
-            await addSpiDevices(board, objects, c, info.name, parts);
-          }
+          if (c) await addSpiDevices(board, objects, c, { ...entry, controller: c }, parts);
         } else {
-          const parts = eepromChildren(board, node, I2C_EEPROM).map((c) => ({ node: c, config: at24Config(c) }));
+          const parts = usable(board, eepromChildren(board, node, I2C_EEPROM, isBroken), (c) => ({ node: c, config: at24Config(c) }));
           const c = await openOr(board, entry, parts, () => backend.open(node, parts, ctx));
           if (c) {
             buses.push({ ...entry, controller: c });
@@ -145,16 +151,40 @@ export async function buildBoard(tree: DtTree, objects: ObjectTable, registry: B
 }
 
 /** Enabled children that are EEPROMs of this bus; any other enabled child is a warning. */
-function eepromChildren(board: Board, bus: DtNode, compatible: string): DtNode[] {
+function eepromChildren(board: Board, bus: DtNode, family: 'at25' | 'at24', isBroken: (n: DtNode) => boolean): DtNode[] {
   const out: DtNode[] = [];
   for (const c of bus.children) {
-    if (!enabledPath(c) || !c.props.has('compatible')) continue;
-    if (compatibles(c).includes(compatible)) out.push(c);
-    else {
-      board.warnings.push(
-        `${nodePath(c)}: compatible "${compatibles(c).join('", "')}" names no part hilbridge drives on this bus; ` +
-          `an EEPROM here needs compatible = "${compatible}" (see \`hilbridge parts\`)`,
-      );
+    if (!enabledPath(c) || !c.props.has('compatible') || isBroken(c)) continue;
+    const found = eepromFamily(c);
+    if (found === family) {
+      out.push(c);
+      continue;
+    }
+    const named = `compatible "${compatibles(c).join('", "')}"`;
+    const part = eepromPart(c);
+    const why =
+      found !== undefined
+        ? `${named} is an ${found === 'at24' ? 'I2C' : 'SPI'} EEPROM${part ? ` (${part.name})` : ''}, but ${nodePath(bus)} is an ${family === 'at24' ? 'I2C' : 'SPI'} bus`
+        : `${named} names no part hilbridge drives`;
+    // This says more than the bindings' "no binding for compatible …" about the same node.
+    const generic = board.warnings.findIndex((w) => w.startsWith(`${nodePath(c)}: no binding for compatible`));
+    if (generic >= 0) board.warnings.splice(generic, 1);
+    board.warnings.push(
+      `${nodePath(c)}: ${why}; an EEPROM here needs a part's compatible (e.g. "${family === 'at25' ? 'atmel,at25256' : 'atmel,24c256'}", see \`hilbridge parts\`) ` +
+        `or "${FAMILY_COMPATIBLE[family]}" with size, pagesize and address-width`,
+    );
+  }
+  return out;
+}
+
+/** The parts whose configuration can be read; a node that gives an impossible one (a page larger than the chip) is left out with a warning. */
+function usable<P>(board: Board, nodes: readonly DtNode[], config: (node: DtNode) => P): P[] {
+  const out: P[] = [];
+  for (const n of nodes) {
+    try {
+      out.push(config(n));
+    } catch (e) {
+      board.warnings.push(`${toHilError(e).message} (so ${nodePath(n)} is not used)`);
     }
   }
   return out;
@@ -178,16 +208,44 @@ async function openOr<C>(
   }
 }
 
-async function addSpiDevices(board: Board, objects: ObjectTable, controller: SpiController, busName: string, parts: readonly SpiPart[]): Promise<void> {
+/**
+ * Opens each chip select of an SPI controller (a spidev controller opens /dev/spidevB.C here). A
+ * chip select that cannot be opened leaves its device unavailable with the reason; when none can,
+ * the controller counts as not opened at all.
+ */
+async function addSpiDevices(board: Board, objects: ObjectTable, controller: SpiController, bus: BusEntry, parts: readonly SpiPart[]): Promise<void> {
   const arbiter = new BusArbiter(controller.name);
-  for (const { node: c, chipSelect: cs, config } of parts) {
-    const hal = await controller.openDevice({ chipSelect: cs, mode: config.mode, maxSpeedHz: config.maxSpeedHz });
+  const opened: { part: SpiPart; hal: Awaited<ReturnType<SpiController['openDevice']>> }[] = [];
+  const failed: { part: SpiPart; error: HilError }[] = [];
+  for (const part of parts) {
+    try {
+      opened.push({ part, hal: await controller.openDevice({ chipSelect: part.chipSelect, mode: part.config.mode, maxSpeedHz: part.config.maxSpeedHz }) });
+    } catch (e) {
+      failed.push({ part, error: toHilError(e) });
+    }
+  }
+  const entry = { name: bus.name, path: bus.path, kind: 'spi' as const, backend: bus.backend };
+  if (opened.length === 0 && failed.length > 0) {
+    await controller.close().catch(() => undefined);
+    const error = failed[0]!.error;
+    const devices = failed.map((f) => f.part.config.name);
+    board.unavailable.push({ ...entry, devices, error });
+    board.warnings.push(`${bus.path} (${bus.backend}) cannot be opened, so ${devices.join(', ')} cannot be used: ${error.message}`);
+    return;
+  }
+  board.buses.push(bus);
+  for (const { part, error } of failed) {
+    board.unavailable.push({ ...entry, devices: [part.config.name], error });
+    board.warnings.push(`${part.config.path} on ${bus.path} (${bus.backend}) cannot be opened, so ${part.config.name} cannot be used: ${error.message}`);
+  }
+  for (const { part, hal } of opened) {
+    const { node: c, chipSelect: cs, config } = part;
     board.spiDevices.push(
       objects.insert<SpiDeviceObject>({
         type: 'spi_device',
         name: nodeName(c),
         path: nodePath(c),
-        bus: busName,
+        bus: bus.name,
         handle: 0,
         hal,
         arbiter,

@@ -1,0 +1,162 @@
+/**
+ * Shell completion for bash and zsh, generated from the command tree itself (so it never falls
+ * behind a new command or option): commands and subcommands, each command's options, the choices
+ * of options that have them, file names where a file is expected, shipped boards for `--board`,
+ * and device names (by asking `hilbridge __devices`, which reads the board without booting it).
+ *
+ * zsh runs the same function through its bash-completion layer (bashcompinit), which ships with zsh.
+ */
+import type { Command, Option } from 'commander';
+import { eepromFamily, enabledPath, loadTree, nodePath, walk } from '../devicetree';
+import { EEPROM_PARTS, resolveBoard, shippedBoards } from '../index';
+
+/** Labels (else paths) of the board's enabled EEPROM nodes, read from the tree alone. */
+export function deviceNames(board: string | undefined): string[] {
+  try {
+    const tree = loadTree(resolveBoard(board));
+    return [...walk(tree.root)].filter((n) => enabledPath(n) && n.props.has('compatible') && eepromFamily(n) !== undefined).map((n) => n.labels[0] ?? nodePath(n));
+  } catch {
+    return [];
+  }
+}
+
+const PART_NAMES = EEPROM_PARTS.map((p) => p.name).join(' ');
+
+const FILE_OPTIONS = new Set(['--in', '--out', '-o', '--image', '--root', '--dev', '-I', '--include', '--port', '--serprog']);
+
+interface Entry {
+  readonly path: string;
+  readonly subcommands: string[];
+  readonly options: string[];
+  /** Options that take a value: `name=choices` (space separated) or `name=@file`, `name=@board`, `name=` */
+  readonly values: Map<string, string>;
+  readonly deviceArg: boolean;
+  /** Words the first argument takes when it has a fixed set (completion's shells, part names, command names). */
+  readonly argWords: string;
+  /** The arguments are files (dt compile, dt show). */
+  readonly fileArgs: boolean;
+}
+
+function visible(c: Command): boolean {
+  return !(c as unknown as { _hidden?: boolean })._hidden;
+}
+
+function optionNames(o: Option): string[] {
+  return [o.short, o.long].filter((x): x is string => typeof x === 'string');
+}
+
+function collect(cmd: Command, path: string, out: Entry[]): void {
+  const options = cmd.options.filter((o) => !o.hidden);
+  const values = new Map<string, string>();
+  for (const o of options) {
+    if (!o.required && !o.optional) continue;
+    const v = o.argChoices
+      ? o.argChoices.join(' ')
+      : o.long === '--board'
+        ? '@board'
+        : o.long === '--part'
+          ? PART_NAMES
+          : optionNames(o).some((n) => FILE_OPTIONS.has(n))
+            ? '@file'
+            : '';
+    for (const n of optionNames(o)) values.set(n, v);
+  }
+  const first = cmd.registeredArguments[0];
+  out.push({
+    path,
+    subcommands: cmd.commands.filter(visible).map((c) => c.name()),
+    options: [...options.flatMap(optionNames), '--help'],
+    values,
+    deviceArg: first?.name() === 'dev',
+    fileArgs: first?.name() === 'in' || first?.name() === 'file',
+    argWords: first?.argChoices
+      ? first.argChoices.join(' ')
+      : path === 'parts'
+        ? PART_NAMES
+        : path === 'help'
+          ? cmd.parent!.commands.filter(visible).map((c) => c.name()).join(' ')
+          : '',
+  });
+  for (const c of cmd.commands.filter(visible)) collect(c, path ? `${path} ${c.name()}` : c.name(), out);
+}
+
+const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+function bashScript(program: Command): string {
+  const entries: Entry[] = [];
+  collect(program, '', entries);
+  const root = entries[0]!;
+  const globalValues = [...root.values.keys()];
+  const allValueOptions = [...new Set(entries.flatMap((e) => [...e.values.keys()]))];
+  const cases = entries
+    .map((e) => {
+      const opts = e.path ? [...e.options, ...root.options] : e.options;
+      return `    ${q(e.path)}) subs=${q(e.subcommands.join(' '))}; opts=${q([...new Set(opts)].join(' '))}; dev=${e.deviceArg ? 1 : 0}; files=${e.fileArgs ? 1 : 0}; words=${q(e.argWords)} ;;`;
+    })
+    .join('\n');
+  const valueCases = entries
+    .flatMap((e) =>
+      [...e.values].map(([name, v]) => {
+        const reply = v === '@file' ? 'COMPREPLY=( $(compgen -f -- "$cur") )' : v === '@board' ? `COMPREPLY=( $(compgen -W ${q(shippedBoards().map((b) => b.name).join(' '))} -- "$cur") $(compgen -f -- "$cur") )` : v ? `COMPREPLY=( $(compgen -W ${q(v)} -- "$cur") )` : 'COMPREPLY=()';
+        return `    ${q(`${e.path}:${name}`)}) ${reply}; return ;;`;
+      }),
+    )
+    .concat(
+      // Global options may come after the command too.
+      globalValues.map((name) => {
+        const v = root.values.get(name)!;
+        const reply = v === '@file' ? 'COMPREPLY=( $(compgen -f -- "$cur") )' : v === '@board' ? `COMPREPLY=( $(compgen -W ${q(shippedBoards().map((b) => b.name).join(' '))} -- "$cur") $(compgen -f -- "$cur") )` : v ? `COMPREPLY=( $(compgen -W ${q(v)} -- "$cur") )` : 'COMPREPLY=()';
+        return `    *:${name}) ${reply}; return ;;`;
+      }),
+    )
+    .join('\n');
+  return `# bash completion for hilbridge; generated by: hilbridge completion bash
+# Load it with: source <(hilbridge completion bash)   (e.g. in ~/.bashrc)
+_hilbridge() {
+  local cur prev w i path="" board="" npos=0 subs opts dev files words
+  cur="\${COMP_WORDS[COMP_CWORD]}"
+  prev=""; (( COMP_CWORD > 0 )) && prev="\${COMP_WORDS[COMP_CWORD-1]}"
+  for (( i = 1; i < COMP_CWORD; i++ )); do
+    w="\${COMP_WORDS[i]}"
+    case " ${allValueOptions.join(' ')} " in
+      *" $w "*) [[ $w == --board ]] && board="\${COMP_WORDS[i+1]}"; (( i++ )); continue ;;
+    esac
+    [[ $w == -* ]] && continue
+    _hilbridge_table "$path"
+    if [[ " $subs " == *" $w "* ]]; then path="\${path:+$path }$w"; npos=0; else (( npos++ )); fi
+  done
+  case "$path:$prev" in
+${valueCases}
+  esac
+  _hilbridge_table "$path"
+  if [[ $cur == -* ]]; then
+    COMPREPLY=( $(compgen -W "$opts" -- "$cur") )
+  elif [[ -n $subs ]]; then
+    COMPREPLY=( $(compgen -W "$subs" -- "$cur") )
+  elif [[ -n $words ]] && (( npos == 0 )); then
+    COMPREPLY=( $(compgen -W "$words" -- "$cur") )
+  elif (( dev == 1 && npos == 0 )); then
+    COMPREPLY=( $(compgen -W "$(\${COMP_WORDS[0]} \${board:+--board "$board"} __devices 2>/dev/null)" -- "$cur") )
+  elif (( files == 1 )); then
+    COMPREPLY=( $(compgen -f -- "$cur") )
+  fi
+}
+_hilbridge_table() {
+  subs=""; opts=""; dev=0; files=0; words=""
+  case "$1" in
+${cases}
+  esac
+}
+complete -o filenames -F _hilbridge hilbridge
+`;
+}
+
+export function completionScript(program: Command, shell: 'bash' | 'zsh'): string {
+  const bash = bashScript(program);
+  if (shell === 'bash') return bash;
+  return `#compdef hilbridge
+# zsh completion for hilbridge; generated by: hilbridge completion zsh
+# Load it with: source <(hilbridge completion zsh)   (in ~/.zshrc, after compinit)
+autoload -U +X bashcompinit && bashcompinit
+${bash.split('\n').slice(2).join('\n')}`;
+}
