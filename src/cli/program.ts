@@ -23,7 +23,8 @@ Exit codes:
   0    success
   1    the operation failed (device error, verify mismatch, chip not answering)
   2    usage error (bad option or number, range past the device end, unknown device or board file)
-  130  interrupted with Ctrl-C (a write or erase stops after the page in flight)
+  128+N  stopped by signal N: 130 Ctrl-C (SIGINT), 143 SIGTERM, 129 SIGHUP (a write or
+         erase stops after the page in flight and says how far it got)
 
 Environment:
   HILBRIDGE_BOARD  board file used when --board is not given
