@@ -284,6 +284,18 @@ export class Kernel extends EventEmitter {
     return threadInfo(this.objects, t);
   }
 
+  /**
+   * Ends a thread as a fault would, wherever it is (in a syscall, between two, holding the bus):
+   * recorded as a fault (ECANCELED, `why`), its locks, IPC and leases released, and its fault
+   * policy asked whether to restart it. What a supervisor outside the kernel (or a test that
+   * crashes drivers at random moments) uses; `stopThread` stops without a restart.
+   */
+  kill(name: string, why = 'killed through the kernel API'): ThreadInfo {
+    const t = this.threads.get(name);
+    this.threads.fault(t, 'kill', 'ECANCELED', why);
+    return threadInfo(this.objects, t);
+  }
+
   ps(): ThreadInfo[] {
     return this.threads.all().map((t) => threadInfo(this.objects, t));
   }

@@ -5,6 +5,7 @@
  * `npm test` runs. Prints each harness's figures and exits 1 if any invariant broke.
  */
 import { randomSeed } from './lib/prng';
+import { runCrash } from './crash/run-crash';
 import { runFuzz } from './fuzz/run-fuzz';
 
 const USAGE = `usage: npm run reliability -- [fuzz] [--full] [--seed N] [--frames N]`;
@@ -26,6 +27,13 @@ async function main(argv: readonly string[]): Promise<number> {
     const frames = Number(opt.get('frames') ?? (full ? 100_000 : 2000));
     log(`fuzz: seed ${seed}, ${frames} frames per transport`);
     const r = await runFuzz({ seed, frames, log });
+    console.log(JSON.stringify(r, null, 2));
+    failed ||= r.violations.length > 0;
+  }
+  if (names.length === 0 || names.includes('crash')) {
+    const iterations = Number(opt.get('iterations') ?? (full ? 1000 : 20));
+    log(`crash: seed ${seed}, ${iterations} iterations`);
+    const r = await runCrash({ seed, iterations, log });
     console.log(JSON.stringify(r, null, 2));
     failed ||= r.violations.length > 0;
   }

@@ -64,6 +64,11 @@ export function mockI2c(k: Kernel, bus: string): MockI2cController {
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Resolves with `value` after `ms` without keeping the process alive (the losing side of a race). */
+export function after<T>(ms: number, value: T): Promise<T> {
+  return new Promise((r) => setTimeout(() => r(value), ms).unref());
+}
+
 /** Polls `done` every `everyMs` until it holds; false if `ms` passed first. */
 export async function waitUntil(done: () => boolean, ms: number, everyMs = 5): Promise<boolean> {
   const until = performance.now() + ms;
