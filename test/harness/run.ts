@@ -7,6 +7,7 @@
 import { randomSeed } from './lib/prng';
 import { runCrash } from './crash/run-crash';
 import { runFuzz } from './fuzz/run-fuzz';
+import { runKill } from './kill/run-kill';
 
 const USAGE = `usage: npm run reliability -- [fuzz] [--full] [--seed N] [--frames N]`;
 
@@ -34,6 +35,13 @@ async function main(argv: readonly string[]): Promise<number> {
     const iterations = Number(opt.get('iterations') ?? (full ? 1000 : 20));
     log(`crash: seed ${seed}, ${iterations} iterations`);
     const r = await runCrash({ seed, iterations, log });
+    console.log(JSON.stringify(r, null, 2));
+    failed ||= r.violations.length > 0;
+  }
+  if (names.length === 0 || names.includes('kill')) {
+    const kills = Number(opt.get('kills') ?? (full ? 200 : 3));
+    log(`kill: seed ${seed}, ${kills} kills`);
+    const r = await runKill({ seed, kills, log });
     console.log(JSON.stringify(r, null, 2));
     failed ||= r.violations.length > 0;
   }
