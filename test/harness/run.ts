@@ -8,6 +8,8 @@ import { randomSeed } from './lib/prng';
 import { runCrash } from './crash/run-crash';
 import { runFuzz } from './fuzz/run-fuzz';
 import { runKill } from './kill/run-kill';
+import { runSignals } from './signals/run-signals';
+import { runSoak } from './soak/run-soak';
 
 const USAGE = `usage: npm run reliability -- [fuzz] [--full] [--seed N] [--frames N]`;
 
@@ -42,6 +44,21 @@ async function main(argv: readonly string[]): Promise<number> {
     const kills = Number(opt.get('kills') ?? (full ? 200 : 3));
     log(`kill: seed ${seed}, ${kills} kills`);
     const r = await runKill({ seed, kills, log });
+    console.log(JSON.stringify(r, null, 2));
+    failed ||= r.violations.length > 0;
+  }
+  if (names.length === 0 || names.includes('signals')) {
+    const signals = Number(opt.get('signals') ?? (full ? 100 : 3));
+    log(`signals: seed ${seed}, ${signals} signals`);
+    const r = await runSignals({ seed, signals, log });
+    console.log(JSON.stringify(r, null, 2));
+    failed ||= r.violations.length > 0;
+  }
+  if (names.length === 0 || names.includes('soak')) {
+    const durationS = Number(opt.get('duration') ?? (full ? 3600 : 5));
+    const clients = Number(opt.get('clients') ?? 4);
+    log(`soak: seed ${seed}, ${durationS} s, ${clients} client threads`);
+    const r = await runSoak({ seed, durationS, clients, log });
     console.log(JSON.stringify(r, null, 2));
     failed ||= r.violations.length > 0;
   }
