@@ -6,17 +6,18 @@
  * hostile threads were not allowed to send. See test/harness/fuzz/run-fuzz.ts.
  */
 import { runFuzz } from '../harness/fuzz/run-fuzz';
+import { SIZES } from '../harness/lib/sizes';
 import { ensureHarnessBuilt, runSeed } from './build';
 
 beforeAll(() => ensureHarnessBuilt(), 120_000);
 
 test('hostile frames on both transports: documented outcomes only, and the kernel keeps serving', async () => {
   const seed = runSeed('fuzz');
-  const r = await runFuzz({ seed, frames: 400 });
+  const r = await runFuzz({ seed, frames: SIZES.short.frames });
   expect({ seed, violations: r.violations }).toEqual({ seed, violations: [] });
   for (const tr of ['sync', 'port'] as const) {
     const s = r.transports[tr];
-    expect(s.frames).toBe(400);
+    expect(s.frames).toBe(SIZES.short.frames);
     // The mix reached every class of outcome, faults included, and the thread came back after each.
     expect(s.outcomes.ok).toBeGreaterThan(0);
     expect(s.outcomes.eperm).toBeGreaterThan(0);

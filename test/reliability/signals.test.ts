@@ -5,13 +5,14 @@
  * The deterministic cases are test/cli/signals.test.ts. See test/harness/signals/run-signals.ts.
  */
 import { runSignals } from '../harness/signals/run-signals';
+import { SIZES } from '../harness/lib/sizes';
 import { ensureHarnessBuilt, runSeed } from './build';
 
 beforeAll(() => ensureHarnessBuilt(), 120_000);
 
 test('a signal at a random moment: a clean stop with an exact report, or the work done', async () => {
   const seed = runSeed('signals');
-  const r = await runSignals({ seed, signals: 2 });
+  const r = await runSignals({ seed, signals: SIZES.short.signals });
   expect({ seed, violations: r.violations }).toEqual({ seed, violations: [] });
   expect(r.bytesLost).toBe(0);
 }, 120_000);

@@ -5,13 +5,14 @@
  * driver faults. Memory figures are reported, and judged only on runs of a minute or more.
  */
 import { runSoak } from '../harness/soak/run-soak';
+import { SIZES } from '../harness/lib/sizes';
 import { ensureHarnessBuilt, runSeed } from './build';
 
 beforeAll(() => ensureHarnessBuilt(), 120_000);
 
 test('mixed operations from several threads: no errors, no driver faults, churn restarted', async () => {
   const seed = runSeed('soak');
-  const r = await runSoak({ seed, durationS: 4 });
+  const r = await runSoak({ seed, durationS: SIZES.short.durationS });
   expect({ seed, violations: r.violations }).toEqual({ seed, violations: [] });
   expect(r.errors).toBe(0);
   expect(r.operations.writes).toBeGreaterThan(0);

@@ -31,7 +31,8 @@ import { Prng } from '../lib/prng';
 
 export interface CrashOptions {
   readonly seed: number;
-  readonly iterations: number;
+  /** Crashes to inject (attempts whose crash would land after the write do not count). */
+  readonly crashes: number;
   /** Longest time from the fault to a free bus that passes (default 100 ms; the short run relaxes it). */
   readonly busFreeMs?: number;
   readonly log?: (line: string) => void;
@@ -39,7 +40,8 @@ export interface CrashOptions {
 
 export interface CrashResult {
   readonly seed: number;
-  readonly iterations: number;
+  /** Writes attempted; a crash drawn past the end of its write did not happen. */
+  readonly attempts: number;
   /** Faults injected, by kind, and how many of them landed while the write was in flight. */
   readonly injected: { readonly throwBefore: number; readonly throwAfter: number; readonly kill: number };
   readonly midWrite: number;
@@ -233,7 +235,9 @@ export async function runCrash(opts: CrashOptions): Promise<CrashResult> {
   let latchLeftSet = 0;
   const busFree: number[] = [];
 
-  for (let i = 0; i < opts.iterations; i++) {
+  const total = (): number => injected.throwBefore + injected.throwAfter + injected.kill;
+  let i = 0;
+  for (; total() < opts.crashes && i < opts.crashes * 3; i++) {
     const rng = new Prng(opts.seed, 3, i);
     const t = rng.pick(targets);
     const pages = rng.int(2, 6);
@@ -322,7 +326,7 @@ export async function runCrash(opts: CrashOptions): Promise<CrashResult> {
     } catch (e) {
       violate(`iteration ${i}: the operation after the crash failed: ${e instanceof Error ? e.message : String(e)}`);
     }
-    if (i % 50 === 49) log(`crash: ${i + 1}/${opts.iterations} iterations, ${injected.throwBefore + injected.throwAfter + injected.kill} crashes, ${midWrite} mid-write`);
+    if (i % 50 === 49) log(`crash: ${total()}/${opts.crashes} crashes in ${i + 1} writes, ${midWrite} mid-write`);
   }
   probeTarget = undefined;
   const restarts = targets.reduce((n, t) => n + k.threadInfo(t.driver).counters.restarts, 0);
@@ -332,7 +336,7 @@ export async function runCrash(opts: CrashOptions): Promise<CrashResult> {
   busFree.sort((a, b) => a - b);
   return {
     seed: opts.seed,
-    iterations: opts.iterations,
+    attempts: i,
     injected,
     midWrite,
     restarts,
