@@ -22,7 +22,8 @@ Numbers: decimal (4096), hex (0x1000), or with a unit: k/KiB (x1024), M/MiB (x10
 Exit codes:
   0    success
   1    the operation failed (device error, verify mismatch, chip not answering)
-  2    usage error (bad option or number, range past the device end, unknown device or board file)
+  2    usage error (bad option or number, range past the device end, unknown device, a board or
+       --image file that is missing or cannot be used); nothing was touched
   128+N  stopped by signal N: 130 Ctrl-C (SIGINT), 143 SIGTERM, 129 SIGHUP (a write or
          erase stops after the page in flight and says how far it got)
 

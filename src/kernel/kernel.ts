@@ -27,7 +27,9 @@ import type { I2cController } from '../hal/i2c';
 import type { SpiController } from '../hal/spi';
 import type { I2cDeviceApi, SpiDeviceApi } from '../user/device-api';
 import { type BackendRegistry } from './board/backend';
-import { type Board, buildBoard, type UnavailableBus } from './board/board';
+import { type Board, buildBoard, type UnavailableBus, UnavailableError } from './board/board';
+
+export { UnavailableError } from './board/board';
 import { builtinBackends } from './board/builtin-backends';
 import { type ConsoleLimits, type LogLevel, ProgramConsole } from './console';
 import type { KernelServices, KernelStats } from './context';
@@ -380,7 +382,9 @@ export class Kernel extends EventEmitter {
     const d = this.deviceObjects().find((x) => x.name === name || x.path === name);
     if (d) return d;
     const gone = this.board.unavailable.find((u) => u.devices.includes(name));
-    if (gone) throw new HilError(gone.error.code, `${name} is on ${gone.name} (${gone.backend}), which could not be opened: ${gone.error.message}`);
+    if (gone) throw new UnavailableError(gone.error.code, `${name} is on ${gone.name} (${gone.backend}), which could not be opened: ${gone.error.message}`);
+    const ignored = this.board.ignored.find((i) => i.labels.includes(name) || i.path === name);
+    if (ignored) throw new HilError('ENODEV', `"${name}" (${ignored.path}) is on the board, but hilbridge cannot use it: ${ignored.why}`);
     const known = this.deviceObjects().map((x) => `${x.name} (${x.path})`);
     throw new HilError('ENOENT', `no device "${name}" on this board; name one by label or path: ${known.join(', ') || 'none'}`);
   }

@@ -3,7 +3,7 @@
  * `hilbridge dump DEV --out FILE` (the whole device to a file).
  */
 import { UsageError } from '../errors';
-import { writeFileOrFail } from '../files';
+import { checkOutputPath, writeFileOrFail } from '../files';
 import { hexdump } from '../hexdump';
 import { hex, parseQuantity } from '../numbers';
 import type { CommandResult } from '../output';
@@ -20,6 +20,7 @@ export interface ReadOptions {
 export async function read(s: Session, device: string, offsetText: string, lengthText: string, o: ReadOptions): Promise<CommandResult> {
   const offset = parseQuantity(offsetText, 'offset');
   const length = parseQuantity(lengthText, 'length');
+  if (o.out) checkOutputPath(o.out);
   const ee = await s.eeprom(device);
   ee.checkRange(offset, length);
   const data = await withProgress(s, `read ${ee.name}`, length, ee.pageSize, (onProgress) => ee.read(offset, length, { onProgress, signal: s.signal }));
@@ -35,6 +36,7 @@ export async function read(s: Session, device: string, offsetText: string, lengt
 
 export async function dump(s: Session, device: string, o: { out?: string | undefined }): Promise<CommandResult> {
   if (!o.out) throw new UsageError('EINVAL', 'dump needs --out FILE (the whole device goes there); for a region on the terminal use read');
+  checkOutputPath(o.out);
   const ee = await s.eeprom(device);
   const data = await withProgress(s, `dump ${ee.name}`, ee.size, ee.pageSize, (onProgress) => ee.dump({ onProgress, signal: s.signal }));
   writeFileOrFail(o.out, data);

@@ -21,7 +21,19 @@
  */
 import * as fs from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { HilError, toHilError } from '../../abi/errno';
+import { type ErrnoCode, HilError, toHilError } from '../../abi/errno';
+
+/**
+ * An image file (or its sidecar) that cannot back a part: wrong size, not a file, a directory
+ * that does not exist, no permission, a malformed sidecar. The user's `--image` is wrong; nothing
+ * was touched. The board fails to boot with it rather than leaving the part unavailable.
+ */
+export class ImageError extends HilError {
+  constructor(code: ErrnoCode, message: string) {
+    super(code, message);
+    this.name = 'ImageError';
+  }
+}
 
 /** Registers of a part that survive a power cycle (what a `FileImage` keeps in its sidecar). */
 export interface ChipRegisters {
@@ -97,10 +109,10 @@ function readState(path: string): ChipRegisters | undefined {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     if ((e as { code?: unknown }).code === 'ENOENT') return undefined;
-    throw toHilError(e, 'EIO');
+    throw new ImageError('EIO', `image state ${file} cannot be read: ${toHilError(e).message}`);
   }
   const bad = (why: string): never => {
-    throw new HilError('EINVAL', `image state ${file} ${why}; delete it to forget the saved registers (the image itself is kept)`);
+    throw new ImageError('EINVAL', `image state ${file} ${why}; delete it to forget the saved registers (the image itself is kept)`);
   };
   let v: unknown;
   try {
@@ -143,7 +155,7 @@ export class FileImage implements MemoryStore {
    * or empty; loads the registers saved beside it.
    */
   static open(path: string, size: number, opts: FileImageOptions = {}): FileImage {
-    if (!Number.isSafeInteger(size) || size <= 0) throw new HilError('EINVAL', `image ${path}: size ${size} must be a positive integer`);
+    if (!Number.isSafeInteger(size) || size <= 0) throw new ImageError('EINVAL', `image ${path}: size ${size} must be a positive integer`);
     let fd = FileImage.openExisting(path);
     if (fd === undefined) {
       FileImage.create(path, size);
@@ -152,7 +164,7 @@ export class FileImage implements MemoryStore {
     }
     try {
       const st = fs.fstatSync(fd);
-      if (!st.isFile()) throw new HilError('EINVAL', `image ${path} is not a regular file`);
+      if (!st.isFile()) throw new ImageError('EINVAL', `image ${path} is not a regular file`);
       if (st.size === 0) {
         // An empty file (e.g. made by `touch`) is a new chip: fill it the same crash-safe way.
         fs.closeSync(fd);
@@ -161,7 +173,7 @@ export class FileImage implements MemoryStore {
         return FileImage.open(path, size, opts);
       }
       if (st.size !== size) {
-        throw new HilError(
+        throw new ImageError(
           'EINVAL',
           `image ${path} is ${st.size} bytes but the part holds ${size}; use an image of the right size or a new file name`,
         );
@@ -188,9 +200,9 @@ export class FileImage implements MemoryStore {
       const code = (e as { code?: unknown }).code;
       if (code === 'ENOENT') return undefined;
       if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-        throw new HilError(code === 'EROFS' ? 'EROFS' : 'EACCES', `image ${path} cannot be opened for reading and writing (${code === 'EROFS' ? 'read-only file system' : 'permission denied'}); check its mode or choose another file`);
+        throw new ImageError(code === 'EROFS' ? 'EROFS' : 'EACCES', `image ${path} cannot be opened for reading and writing (${code === 'EROFS' ? 'read-only file system' : 'permission denied'}); check its mode or choose another file`);
       }
-      if (code === 'EISDIR') throw new HilError('EINVAL', `image ${path} is a directory, not a file`);
+      if (code === 'EISDIR') throw new ImageError('EINVAL', `image ${path} is a directory, not a file`);
       throw toHilError(e, 'EIO');
     }
   }
@@ -202,8 +214,8 @@ export class FileImage implements MemoryStore {
       fs.rmSync(stateFileOf(path), { force: true });
     } catch (e) {
       const code = (e as { code?: unknown }).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') throw new HilError('ENOENT', `cannot create image ${path}: its directory ${dirname(path)} does not exist`);
-      if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') throw new HilError(code === 'EROFS' ? 'EROFS' : 'EACCES', `cannot create image ${path}: no permission to write in ${dirname(path)}`);
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw new ImageError('ENOENT', `cannot create image ${path}: its directory ${dirname(path)} does not exist`);
+      if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') throw new ImageError(code === 'EROFS' ? 'EROFS' : 'EACCES', `cannot create image ${path}: no permission to write in ${dirname(path)}`);
       throw toHilError(e, 'EIO');
     }
   }

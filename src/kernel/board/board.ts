@@ -11,7 +11,7 @@
  * devices are reported unavailable with the reason, and the rest of the board still works.
  */
 import { at24AddressSpan, type EepromConfig } from '../../abi/device-config';
-import { HilError, toHilError } from '../../abi/errno';
+import { type ErrnoCode, HilError, toHilError } from '../../abi/errno';
 import type { ThreadSpec } from '../../abi/thread-spec';
 import {
   at24Config,
@@ -33,12 +33,25 @@ import {
   walk,
 } from '../../devicetree';
 import type { GpioController } from '../../hal/gpio';
+import { ImageError } from '../../hal/mock/image';
 import type { I2cController } from '../../hal/i2c';
-import type { SpiController } from '../../hal/spi';
+import type { SpiController, SpiDevice } from '../../hal/spi';
 import { BusArbiter } from '../bus-arbiter';
 import type { GpioObject, I2cDeviceObject, SpiDeviceObject } from '../kobjects';
 import type { ObjectTable } from '../objects';
 import type { BackendContext, BackendRegistry, I2cPart, SpiPart } from './backend';
+
+/**
+ * Hardware the board describes that is not there or cannot be opened (a missing /dev node, no
+ * permission, an absent programmer, a native package that did not build): the board itself is
+ * fine. A device on such a controller fails with this when used.
+ */
+export class UnavailableError extends HilError {
+  constructor(code: ErrnoCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'UnavailableError';
+  }
+}
 
 /** Compatibles of the EEPROM nodes hilbridge drives, per bus. */
 const SPI_EEPROM = 'atmel,at25';
@@ -76,7 +89,16 @@ export interface Board {
   readonly partitions: { name: string; size: number }[];
   /** Things the board asks for that hilbridge cannot do (unknown compatibles, undrivable lines). */
   readonly warnings: string[];
+  /** Nodes that look like parts but are not devices, and why: a name that finds one is explained. */
+  readonly ignored: IgnoredNode[];
   close(): Promise<void>;
+}
+
+/** A node of the board that is not a device hilbridge can use (unknown compatible, no backend for its bus). */
+export interface IgnoredNode {
+  readonly path: string;
+  readonly labels: readonly string[];
+  readonly why: string;
 }
 
 export async function buildBoard(tree: DtTree, objects: ObjectTable, registry: BackendRegistry, ctx: BackendContext): Promise<Board> {
@@ -93,6 +115,7 @@ export async function buildBoard(tree: DtTree, objects: ObjectTable, registry: B
     threads: [],
     partitions: [],
     warnings: checked.warnings.map((w) => w.message),
+    ignored: [],
     close: async () => {
       await Promise.allSettled(buses.map((b) => b.controller.close()));
     },
@@ -105,7 +128,10 @@ export async function buildBoard(tree: DtTree, objects: ObjectTable, registry: B
       if (compatibles(node).includes('hilbridge,partition')) {
         board.partitions.push({ name: nodeName(node), size: propU32(node, 'size') ?? 4096 });
       }
-      if (!backend) continue;
+      if (!backend) {
+        ignoreOrphans(board, node, registry);
+        continue;
+      }
       const info = controllerInfo(node);
       const entry = { name: info.name, path: info.path, kind: backend.bus, backend: backend.name, simulated: backend.simulated };
       try {
@@ -149,13 +175,27 @@ function eepromChildren(board: Board, bus: DtNode, compatible: string): DtNode[]
     if (!enabledPath(c) || !c.props.has('compatible')) continue;
     if (compatibles(c).includes(compatible)) out.push(c);
     else {
-      board.warnings.push(
-        `${nodePath(c)}: compatible "${compatibles(c).join('", "')}" names no part hilbridge drives on this bus; ` +
-          `an EEPROM here needs compatible = "${compatible}" (see \`hilbridge parts\`)`,
-      );
+      const why = `compatible "${compatibles(c).join('", "')}" names no part hilbridge drives on this bus; an EEPROM here needs compatible = "${compatible}"`;
+      board.warnings.push(`${nodePath(c)}: ${why} (see \`hilbridge parts\`)`);
+      board.ignored.push({ path: nodePath(c), labels: c.labels, why });
     }
   }
   return out;
+}
+
+/** EEPROM nodes under a node no backend drives (an unknown or misspelt controller compatible). */
+function ignoreOrphans(board: Board, node: DtNode, registry: BackendRegistry): void {
+  const parts = node.children.filter((c) => enabledPath(c) && (compatibles(c).includes(SPI_EEPROM) || compatibles(c).includes(I2C_EEPROM)));
+  if (parts.length === 0) return;
+  const known = registry
+    .all()
+    .filter((b) => b.bus !== 'gpio')
+    .map((b) => b.compatible)
+    .join(', ');
+  const has = compatibles(node);
+  const why = `it sits on ${nodePath(node)}, whose compatible ${has.length ? `"${has.join('", "')}"` : '(none)'} no backend drives (known controllers: ${known})`;
+  board.warnings.push(`${nodePath(node)}: ${why.replace(/^it sits on [^,]+, whose /, '')}; its parts cannot be used`);
+  for (const c of parts) board.ignored.push({ path: nodePath(c), labels: c.labels, why });
 }
 
 /** Opens a controller; a failure makes its devices unavailable (with the reason) instead of failing the board. */
@@ -168,6 +208,8 @@ async function openOr<C>(
   try {
     return await open();
   } catch (e) {
+    // A bad --image is the user's mistake, not an absent controller: the boot fails with it.
+    if (e instanceof ImageError) throw e;
     const error = toHilError(e);
     const devices = parts.map((p) => p.config.name);
     board.unavailable.push({ ...entry, kind: entry.kind === 'i2c' ? 'i2c' : 'spi', devices, error });
@@ -179,7 +221,14 @@ async function openOr<C>(
 async function addSpiDevices(board: Board, objects: ObjectTable, controller: SpiController, busName: string, parts: readonly SpiPart[]): Promise<void> {
   const arbiter = new BusArbiter(controller.name);
   for (const { node: c, chipSelect: cs, config } of parts) {
-    const hal = await controller.openDevice({ chipSelect: cs, mode: config.mode, maxSpeedHz: config.maxSpeedHz });
+    let hal: SpiDevice;
+    try {
+      hal = await controller.openDevice({ chipSelect: cs, mode: config.mode, maxSpeedHz: config.maxSpeedHz });
+    } catch (e) {
+      if (e instanceof ImageError) throw e;
+      const h = toHilError(e);
+      throw new UnavailableError(h.code, h.message, { cause: e });
+    }
     board.spiDevices.push(
       objects.insert<SpiDeviceObject>({
         type: 'spi_device',
