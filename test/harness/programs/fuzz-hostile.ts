@@ -184,6 +184,8 @@ export async function main(rt: UserRuntime): Promise<void> {
     serverMaxMsg: a.serverMaxMsg,
   });
 
+  /** A window of the thread's own memory (a zero-length one may name no partition at all). */
+  const window = (w: { part: number; off: number; len: number }): Uint8Array => memories.get(w.part)?.subarray(w.off, w.off + w.len) ?? new Uint8Array(0);
   const mismatch = (k: number, f: Frame, expect: Expect | 'none', got: unknown): void => {
     Atomics.add(rec, REC.MISMATCHES, 1);
     const frame = f.kind === 'call' ? { category: f.category, nr: f.nr, slots: f.slots.map(String) } : { kind: f.kind };
@@ -354,16 +356,14 @@ export async function main(rt: UserRuntime): Promise<void> {
     if (e?.kind === 'mortal-dies') rec[REC.MORTAL_DEAD] = 1;
     else if (e?.kind === 'fill') {
       for (const win of e.windows) {
-        const bytes = memories.get(win.part)!.subarray(win.off, win.off + win.len);
-        if (!bytes.every((b) => b === e.value)) mismatch(k, f, expect, `lent window ${win.part}:${win.off}+${win.len} not filled with ${e.value}`);
+        if (!window(win).every((b) => b === e.value)) mismatch(k, f, expect, `lent window ${win.part}:${win.off}+${win.len} not filled with ${e.value}`);
       }
     } else if (e?.kind === 'learn-leases') {
-      const mem = memories.get(e.reply.part)!;
-      const view = new DataView(mem.buffer, mem.byteOffset + e.reply.off, e.reply.len);
+      const bytes = window(e.reply);
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       for (let i = 0; i < e.count; i++) remember(view.getUint32(4 * i, true));
     } else if (e?.kind === 'echo') {
-      const got = memories.get(e.reply.part)!.subarray(e.reply.off, e.reply.off + e.reply.len);
-      if (!Buffer.from(got).equals(Buffer.from(e.expected))) mismatch(k, f, expect, 'echo reply differs from the message reversed');
+      if (!Buffer.from(window(e.reply)).equals(Buffer.from(e.expected))) mismatch(k, f, expect, 'echo reply differs from the message reversed');
     }
     done(expect.cls === 'eperm' ? OUTCOME.EPERM : expect.cls === 'refused' ? OUTCOME.REFUSED : expect.cls === 'ipc' ? OUTCOME.IPC : OUTCOME.OK);
   }
