@@ -5,7 +5,7 @@
  * a short run: HILBRIDGE_SEED if set (to repeat a failure), else a fresh one the test prints.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomSeed } from '../harness/lib/prng';
 
@@ -15,13 +15,40 @@ function tsFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? tsFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
 }
 
-export function ensureHarnessBuilt(): void {
-  const sources = tsFiles(join(ROOT, 'test', 'harness'));
-  const stale = sources.some((src) => {
+function stale(): boolean {
+  return tsFiles(join(ROOT, 'test', 'harness')).some((src) => {
     const out = join(ROOT, 'dist', src.slice(ROOT.length + 1).replace(/\.ts$/, '.js'));
     return !existsSync(out) || statSync(out).mtimeMs < statSync(src).mtimeMs;
   });
-  if (stale) execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(ROOT, 'test', 'harness', 'tsconfig.json')], { cwd: ROOT, stdio: 'pipe' });
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Builds dist/test/harness/ if a source is newer. Jest runs test files in parallel: one builds
+ * while the others wait on a lock directory (and then find it fresh), so no test's worker threads
+ * load a file another build is rewriting. (`npm test` builds it first anyway: the pretest script.)
+ */
+export function ensureHarnessBuilt(): void {
+  if (!stale()) return;
+  const dist = join(ROOT, 'dist');
+  mkdirSync(dist, { recursive: true });
+  const lock = join(dist, '.harness-build.lock');
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // A lock older than five minutes is left over from a killed run.
+      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 300_000) rmSync(lock, { recursive: true, force: true });
+      Atomics.wait(pause, 0, 0, 200);
+    }
+  }
+  try {
+    if (stale()) execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(ROOT, 'test', 'harness', 'tsconfig.json')], { cwd: ROOT, stdio: 'pipe' });
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 /** The seed of this run, printed so that a failure can be repeated with HILBRIDGE_SEED=…. */
