@@ -33,13 +33,12 @@ import {
   walk,
 } from '../../devicetree';
 import type { GpioController } from '../../hal/gpio';
-import { ImageError } from '../../hal/mock/image';
 import type { I2cController } from '../../hal/i2c';
 import type { SpiController, SpiDevice } from '../../hal/spi';
 import { BusArbiter } from '../bus-arbiter';
 import type { GpioObject, I2cDeviceObject, SpiDeviceObject } from '../kobjects';
 import type { ObjectTable } from '../objects';
-import type { BackendContext, BackendRegistry, I2cPart, SpiPart } from './backend';
+import { BackendConfigError, type BackendContext, type BackendRegistry, type I2cPart, type SpiPart } from './backend';
 
 /**
  * Hardware the board describes that is not there or cannot be opened (a missing /dev node, no
@@ -208,8 +207,8 @@ async function openOr<C>(
   try {
     return await open();
   } catch (e) {
-    // A bad --image is the user's mistake, not an absent controller: the boot fails with it.
-    if (e instanceof ImageError) throw e;
+    // A backend's configuration (a mock part's --image) is the user's mistake, not an absent controller.
+    if (e instanceof BackendConfigError) throw e;
     const error = toHilError(e);
     const devices = parts.map((p) => p.config.name);
     board.unavailable.push({ ...entry, kind: entry.kind === 'i2c' ? 'i2c' : 'spi', devices, error });
@@ -225,7 +224,7 @@ async function addSpiDevices(board: Board, objects: ObjectTable, controller: Spi
     try {
       hal = await controller.openDevice({ chipSelect: cs, mode: config.mode, maxSpeedHz: config.maxSpeedHz });
     } catch (e) {
-      if (e instanceof ImageError) throw e;
+      if (e instanceof BackendConfigError) throw e;
       const h = toHilError(e);
       throw new UnavailableError(h.code, h.message, { cause: e });
     }
