@@ -10,7 +10,7 @@
  */
 import type { EepromConfig } from '../src/abi/device-config';
 import { HilError, toHilError } from '../src/abi/errno';
-import { at24Config, at25Config, compatibles, enabledPath, loadTree, walk } from '../src/devicetree';
+import { at24Config, at25Config, compatibles, eepromFamily, enabledPath, loadTree, walk } from '../src/devicetree';
 import { kernelDriverEnv } from '../src/kernel/inkernel';
 import { builtinBackends } from '../src/kernel/board/builtin-backends';
 import { Kernel } from '../src/kernel/kernel';
@@ -44,8 +44,9 @@ export function findChips(file: string): Chip[] {
   for (const node of walk(tree.root)) {
     const backend = registry.find(compatibles(node));
     if (!backend || backend.simulated || backend.bus === 'gpio' || !enabledPath(node)) continue;
-    const eepromCompatible = backend.bus === 'spi' ? 'atmel,at25' : 'atmel,at24';
-    for (const c of node.children.filter((x) => enabledPath(x) && compatibles(x).includes(eepromCompatible))) {
+    // The part may be named by a generic or a part compatible ("atmel,at25256"): the one family lookup.
+    const family = backend.bus === 'spi' ? 'at25' : 'at24';
+    for (const c of node.children.filter((x) => enabledPath(x) && eepromFamily(x) === family)) {
       const config: EepromConfig = backend.bus === 'spi' ? at25Config(c) : at24Config(c);
       const where = config.kind === 'at24' ? ` at 0x${config.address.toString(16)}` : '';
       chips.push({

@@ -30,7 +30,7 @@ export {
   type WriteReport,
 } from './host/eeprom';
 export { ArgumentError, ConfigError } from './host/errors';
-export { Kernel, type BootOptions, type BusInfo, type DeviceInfo, type KernelEvent, type ThreadInfo } from './kernel/kernel';
+export { Kernel, UnavailableError, type BootOptions, type BusInfo, type DeviceInfo, type KernelEvent, type ThreadInfo } from './kernel/kernel';
 export type { SpawnOptions, ThreadSpec, RestartSpec, ThreadLimits } from './abi/thread-spec';
 export type { ThreadState } from './kernel/thread';
 export type { LogLevel } from './kernel/console';

@@ -10,7 +10,8 @@
  * the write stops quietly and says so in its result. A command whose data goes to standard output
  * must print its own messages to standard error (see isStdio).
  */
-import { readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
+import { readFileSync, readSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { isatty } from 'node:tty';
 import { HilError } from '../index';
 import { UsageError } from './errors';
@@ -90,6 +91,27 @@ export function readFileOrFail(path: string, what: string): Uint8Array {
     if (w.code === 'EACCES') throw new UsageError('EACCES', `${what} ${path} cannot be read (permission denied); check its mode`);
     throw new HilError('EIO', `cannot read ${what} ${path}: ${w.text}`);
   }
+}
+
+/**
+ * Refuses an output path that cannot be written before any device is touched (exit 2): a
+ * directory, or a file in a directory that does not exist. (Permissions and a full disk still
+ * show when the file is written.)
+ */
+export function checkOutputPath(path: string, what = '--out'): void {
+  if (isStdio(path)) return;
+  const kind = (p: string): 'dir' | 'file' | 'none' => {
+    try {
+      return statSync(p).isDirectory() ? 'dir' : 'file';
+    } catch {
+      return 'none';
+    }
+  };
+  if (kind(path) === 'dir') throw new UsageError('EINVAL', `${what} ${path} is a directory; give a file name`);
+  const dir = dirname(path);
+  const parent = kind(dir);
+  if (parent === 'none') throw new UsageError('ENOENT', `${what} ${path}: its directory ${dir} does not exist; create it or choose another path`);
+  if (parent === 'file') throw new UsageError('EINVAL', `${what} ${path}: ${dir} is a file, not a directory`);
 }
 
 /** How a write went: `closedEarly` when standard output's reader went away before the end. */

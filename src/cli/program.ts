@@ -30,8 +30,10 @@ Exit codes:
   0    success
   1    the operation failed (device error, verify mismatch, not blank, chip not answering, not confirmed)
   2    usage error (bad option, number or range, an input file that is empty or not a valid image,
-       unknown device or board, a real chip changed without --yes and no terminal to ask on)
-  130  interrupted with Ctrl-C (a write or erase stops after the page in flight; 143 SIGTERM, 129 SIGHUP)
+       unknown device, a board or --image file that is missing or cannot be used, a real chip
+       changed without --yes and no terminal to ask on); nothing was touched
+  128+N  stopped by signal N: 130 Ctrl-C (SIGINT), 143 SIGTERM, 129 SIGHUP (a write or
+         erase stops after the page in flight and says how far it got)
 
 Environment:
   HILBRIDGE_BOARD  board file or shipped board name used when --board is not given

@@ -2,12 +2,14 @@
  * One command's run against a board: the global options, booting (and always shutting down) the
  * library, printing the board's warnings, finding a device, asking before a real chip is changed,
  * and turning Ctrl-C, SIGTERM and SIGHUP into an AbortSignal that long operations honour between
- * pages (a second signal quits at once).
+ * pages (a second signal quits at once). The signals are claimed before the board boots: one that
+ * arrives while it starts stops the command before any device is used.
  */
 import { createInterface } from 'node:readline';
 import { boot, ConfigError, type DeviceInfo, type EepromHandle, type Hilbridge, resolveBoard, type TransportKind } from '../index';
 import { CommandError, EXIT, UsageError } from './errors';
 import { clearProgress } from './progress';
+import { claimSignals, type CliSignal, SIGNALS, SIGNO } from './signals';
 
 export interface GlobalOptions {
   /** `--board`: a board file or a shipped board's name. */
@@ -52,19 +54,33 @@ export function boardPath(g: GlobalOptions): string {
   }
 }
 
-const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-const SIGNO: Readonly<Record<(typeof SIGNALS)[number], number>> = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 };
-
 export interface RunOptions {
   /** Print the board's warnings on standard error (default true; `info` lists them itself). */
   readonly warnings?: boolean;
 }
 
-export class Session {
-  private readonly abort = new AbortController();
+/**
+ * Signals turned into an abort: the first SIGINT, SIGTERM or SIGHUP stops the command after the
+ * page in flight (work checks the AbortSignal between pages); a second one quits at once.
+ */
+class Interrupts {
+  readonly abort = new AbortController();
   /** The signal that stopped the command, if one did. */
-  stoppedBy: (typeof SIGNALS)[number] | undefined;
-  private readonly onSignal = (sig: (typeof SIGNALS)[number]): void => {
+  stoppedBy: CliSignal | undefined;
+  private readonly handlers = SIGNALS.map((sig) => [sig, () => this.onSignal(sig)] as const);
+  private release: (() => void) | undefined;
+
+  install(): void {
+    this.release = claimSignals();
+    for (const [sig, h] of this.handlers) process.on(sig, h);
+  }
+
+  remove(): void {
+    for (const [sig, h] of this.handlers) process.off(sig, h);
+    this.release?.();
+  }
+
+  private onSignal(sig: CliSignal): void {
     clearProgress();
     if (this.stoppedBy) {
       process.stderr.write(`hilbridge: ${sig} again; exiting without waiting for the page in flight\n`);
@@ -73,30 +89,51 @@ export class Session {
     this.stoppedBy = sig;
     process.stderr.write(`\nhilbridge: ${sig === 'SIGINT' ? 'interrupt' : sig}: stopping after the page in flight (${sig === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again to quit at once)\n`);
     this.abort.abort();
-  };
+  }
+}
 
+export class Session {
   private constructor(
     readonly hb: Hilbridge,
     readonly options: GlobalOptions,
+    private readonly interrupts: Interrupts,
   ) {}
 
-  /** Boots the board of `g`, runs `fn`, and shuts the library down whatever happens. */
+  /**
+   * Boots the board of `g`, runs `fn`, and shuts the library down whatever happens. Signals are
+   * caught from before the boot, so one that arrives while the board starts (or an image file is
+   * being created) stops the command before any byte moves, with the same report and exit code.
+   */
   static async run<T>(g: GlobalOptions, fn: (s: Session) => Promise<T>, o: RunOptions = {}): Promise<T> {
     const board = boardPath(g);
     const images = parseImages(g.image);
-    const hb = await boot({ board, images, transport: g.transport, serialPort: g.port });
-    const s = new Session(hb, g);
-    // "thread … is not started" follows from a device warning; `info` lists both.
-    if (o.warnings !== false && !g.quiet) s.pendingWarnings = hb.info().warnings.filter((w) => !/^thread \S+ is not started:/.test(w));
-    const handlers = SIGNALS.map((sig) => [sig, () => s.onSignal(sig)] as const);
-    for (const [sig, h] of handlers) process.on(sig, h);
+    const interrupts = new Interrupts();
+    interrupts.install();
     try {
-      return await fn(s);
+      const hb = await boot({ board, images, transport: g.transport, serialPort: g.port });
+      const s = new Session(hb, g, interrupts);
+      try {
+        // "thread … is not started" follows from a device warning; `info` lists both.
+        if (o.warnings !== false && !g.quiet) s.pendingWarnings = hb.info().warnings.filter((w) => !/^thread \S+ is not started:/.test(w));
+        const sig = interrupts.stoppedBy;
+        if (sig) {
+          throw new CommandError('ECANCELED', `${sig} arrived while the board was starting; stopped before touching any device: nothing was read or written`, 128 + SIGNO[sig], {
+            done: 0,
+          });
+        }
+        return await fn(s);
+      } finally {
+        s.flushWarnings();
+        await hb.shutdown();
+      }
     } finally {
-      s.flushWarnings();
-      for (const [sig, h] of handlers) process.off(sig, h);
-      await hb.shutdown();
+      interrupts.remove();
     }
+  }
+
+  /** The signal that stopped the command, if one did. */
+  get stoppedBy(): CliSignal | undefined {
+    return this.interrupts.stoppedBy;
   }
 
   /** Boot warnings not printed yet: they go out before the command's first output, or its error. */
@@ -119,7 +156,7 @@ export class Session {
 
   /** Fires on the first signal. */
   get signal(): AbortSignal {
-    return this.abort.signal;
+    return this.interrupts.abort.signal;
   }
 
   /** Exit code for an operation the signal stopped. */

@@ -10,14 +10,14 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { TransportKind } from '../abi/boot-info';
-import { HilError } from '../abi/errno';
+import { HilError, toHilError } from '../abi/errno';
 import { makeDispatcher, replyError } from '../abi/ipc-interface';
 import { EEPROM_IFACE } from '../abi/eeprom-iface';
 import { LEASE_READ, LEASE_WRITE } from '../abi/lease';
 import { compatibles, type DtNode, type DtTree, eepromFamily, enabledPath, findByLabel, loadTree, nodePath, propString, walk } from '../devicetree';
 import type { Clock } from '../hal/clock';
 import { kernelDriverEnv } from '../kernel/inkernel';
-import { type BusInfo, type DeviceInfo, Kernel, type KernelEvent, type ThreadInfo } from '../kernel/kernel';
+import { type BusInfo, type DeviceInfo, Kernel, type KernelEvent, type ThreadInfo, UnavailableError } from '../kernel/kernel';
 import type { LogLevel } from '../kernel/console';
 import { packageRoot } from '../kernel/paths';
 import { eepromService, openDriver } from '../userdrivers/eeprom-server';
@@ -143,22 +143,39 @@ export class Hilbridge {
     private readonly tree: DtTree,
   ) {}
 
+  /**
+   * Boots a board. Everything wrong with the configuration (a board file that is missing, does
+   * not parse or does not match its bindings, a thread or grant it cannot honour, an --image that
+   * does not fit) is a ConfigError: nothing was touched. A controller that cannot be opened is not
+   * an error here; its devices fail when used (UnavailableError).
+   */
   static async boot(cfg: BootConfig = {}): Promise<Hilbridge> {
     const board = resolveBoard(cfg.board);
-    const tree = loadTree(board, { includeDirs: [...(cfg.includeDirs ?? []), join(packageRoot(), 'dts')] });
+    let tree: DtTree;
+    try {
+      tree = loadTree(board, { includeDirs: [...(cfg.includeDirs ?? []), join(packageRoot(), 'dts')] });
+    } catch (e) {
+      throw asConfigError(e);
+    }
     const images = new Map(Object.entries(cfg.images ?? {}));
     for (const [name, file] of images) {
       const dir = dirname(file);
       if (!existsSync(dir)) throw new ConfigError('ENOENT', `--image ${name}=${file}: the directory ${dir} does not exist; create it or choose another path`);
     }
-    const kernel = await Kernel.boot({
-      tree,
-      images,
-      serialPort: cfg.serialPort,
-      ...(cfg.transport ? { transport: cfg.transport } : {}),
-      ...(cfg.clock ? { clock: cfg.clock } : {}),
-      ...(cfg.startThreads === false ? { startThreads: false } : {}),
-    });
+    let kernel: Kernel;
+    try {
+      kernel = await Kernel.boot({
+        tree,
+        images,
+        serialPort: cfg.serialPort,
+        ...(cfg.transport ? { transport: cfg.transport } : {}),
+        ...(cfg.clock ? { clock: cfg.clock } : {}),
+        ...(cfg.startThreads === false ? { startThreads: false } : {}),
+      });
+    } catch (e) {
+      // The kernel's boot validates the board; only absent hardware is not the configuration's fault.
+      throw e instanceof HilError && !(e instanceof UnavailableError) ? asConfigError(e) : e;
+    }
     try {
       for (const name of images.keys()) {
         let dev: DeviceInfo;
@@ -203,6 +220,8 @@ export class Hilbridge {
         if (why instanceof HilError) throw why;
         throw new ArgumentError('ENOENT', why ?? e.message);
       }
+      // A name that finds no usable device is the caller's (or the board's) mistake; absent hardware is not.
+      if (e instanceof HilError && !(e instanceof UnavailableError) && !unavailable) throw new ArgumentError(e.code, e.message);
       throw e;
     }
   }
@@ -329,6 +348,15 @@ export class Hilbridge {
   async shutdown(): Promise<void> {
     await this.kernel.shutdown();
   }
+}
+
+/** The same error, as a configuration error (the caller's board or options; nothing was touched). */
+function asConfigError(e: unknown): ConfigError {
+  if (e instanceof ConfigError) return e;
+  const h = toHilError(e);
+  const c = new ConfigError(h.code, h.message);
+  if (h.stack) c.stack = `ConfigError: ${h.message}\n${h.stack.split('\n').slice(1).join('\n')}`;
+  return c;
 }
 
 /** A lease as the in-kernel server sees it: the caller's memory itself. */

@@ -27,7 +27,9 @@ import type { I2cController } from '../hal/i2c';
 import type { SpiController } from '../hal/spi';
 import type { I2cDeviceApi, SpiDeviceApi } from '../user/device-api';
 import { type BackendRegistry } from './board/backend';
-import { type Board, buildBoard, type UnavailableBus } from './board/board';
+import { type Board, buildBoard, type UnavailableBus, UnavailableError } from './board/board';
+
+export { UnavailableError } from './board/board';
 import { builtinBackends } from './board/builtin-backends';
 import { type ConsoleLimits, type LogLevel, ProgramConsole } from './console';
 import type { KernelServices, KernelStats } from './context';
@@ -297,6 +299,18 @@ export class Kernel extends EventEmitter {
     return threadInfo(this.objects, t);
   }
 
+  /**
+   * Ends a thread as a fault would, wherever it is (in a syscall, between two, holding the bus):
+   * recorded as a fault (ECANCELED, `why`), its locks, IPC and leases released, and its fault
+   * policy asked whether to restart it. What a supervisor outside the kernel (or a test that
+   * crashes drivers at random moments) uses; `stopThread` stops without a restart.
+   */
+  kill(name: string, why = 'killed through the kernel API'): ThreadInfo {
+    const t = this.threads.get(name);
+    this.threads.fault(t, 'kill', 'ECANCELED', why);
+    return threadInfo(this.objects, t);
+  }
+
   ps(): ThreadInfo[] {
     return this.threads.all().map((t) => threadInfo(this.objects, t));
   }
@@ -394,7 +408,9 @@ export class Kernel extends EventEmitter {
     const d = this.deviceObjects().find((x) => x.name === name || x.path === name);
     if (d) return d;
     const gone = this.board.unavailable.find((u) => u.devices.includes(name));
-    if (gone) throw new HilError(gone.error.code, `${name} is on ${gone.name} (${gone.backend}), which could not be opened: ${gone.error.message}`);
+    if (gone) throw new UnavailableError(gone.error.code, `${name} is on ${gone.name} (${gone.backend}), which could not be opened: ${gone.error.message}`);
+    const ignored = this.board.ignored.find((i) => i.labels.includes(name) || i.path === name);
+    if (ignored) throw new HilError('ENODEV', `"${name}" (${ignored.path}) is on the board, but hilbridge cannot use it: ${ignored.why}`);
     const known = this.deviceObjects().map((x) => `${x.name} (${x.path})`);
     throw new HilError('ENOENT', `no device "${name}" on this board; name one by label or path: ${known.join(', ') || 'none'}`);
   }

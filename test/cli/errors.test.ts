@@ -105,11 +105,13 @@ describe('--help', () => {
   });
 });
 
-describe('operation failures exit 1', () => {
-  test('a board file that does not parse: file:line:col, the source line and a caret; no stack', async () => {
+// A board or an --image that cannot be used is a configuration error (exit 2, like a missing board
+// file); compiling a broken file with `dt compile` is that command's operation failing (exit 1).
+describe('board and image problems, and operation failures', () => {
+  test('a board file that does not parse is a configuration error (exit 2): file:line:col, the source line and a caret; no stack', async () => {
     const bad = t.file('bad.dts', '/dts-v1/;\n/ {\n\tmodel = "x"\n\tfoo = <1>;\n};\n');
     const r = await runCli(['--board', bad, 'info']);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     const [first, ...rest] = r.stderr.trimEnd().split('\n');
     expect(first).toMatch(new RegExp(`^hilbridge: EINVAL: ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: error: `));
     expect(rest.length).toBeLessThanOrEqual(2); // the quoted line and the caret
@@ -121,7 +123,7 @@ describe('operation failures exit 1', () => {
   test('--debug adds the stack trace', async () => {
     const bad = t.file('bad2.dts', '/dts-v1/;\n/ { x = <1 };\n');
     const r = await runCli(['--debug', '--board', bad, 'info']);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/\n\s+at .*\.js:\d+:\d+/);
   });
 
@@ -133,7 +135,7 @@ describe('operation failures exit 1', () => {
     expect(existsSync(img)).toBe(false);
   });
 
-  test('an image file of the wrong size is a usage error with a clear message', async () => {
+  test('an image file of the wrong size is refused with a clear message, as a configuration error (exit 2)', async () => {
     const img = t.file('small.bin', Buffer.alloc(100));
     const r = await runCli(['--image', `eeprom0=${img}`, 'read', 'eeprom0', '0', '1']);
     expect(r.code).toBe(2);

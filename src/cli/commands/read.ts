@@ -10,7 +10,7 @@
  */
 import { describeFormat } from '../../index';
 import { UsageError } from '../errors';
-import { isStdio, outputIsTerminal, writeFileOrFail } from '../files';
+import { checkOutputPath, isStdio, outputIsTerminal, writeFileOrFail } from '../files';
 import { hexdump } from '../hexdump';
 import { describeOutput, type FileFormat, outputFormat, renderImage } from '../images';
 import { hex, parseQuantity } from '../numbers';
@@ -44,6 +44,7 @@ export async function read(s: Session, device: string, offsetText: string, lengt
   const length = parseQuantity(lengthText, 'length');
   const format: ReadFormat = o.format ?? (o.out !== undefined ? outputFormat(undefined, o.out) : 'hex');
   refuseBinaryOnTerminal(format, o.out === undefined || outputIsTerminal(o.out));
+  if (o.out !== undefined) checkOutputPath(o.out);
   const ee = await s.eeprom(device);
   ee.checkRange(offset, length);
   const data = await withProgress(s, `read ${ee.name}`, length, ee.pageSize, (onProgress) => ee.read(offset, length, { onProgress, signal: s.signal }));
@@ -67,6 +68,7 @@ export async function dump(s: Session, device: string, o: { out?: string | undef
   if (o.out === undefined) throw new UsageError('EINVAL', 'dump needs --out FILE (the whole device goes there; --out - for standard output); for a region on the terminal use read');
   const format = outputFormat(o.format, o.out);
   refuseBinaryOnTerminal(format, outputIsTerminal(o.out));
+  checkOutputPath(o.out);
   const ee = await s.eeprom(device);
   const data = await withProgress(s, `dump ${ee.name}`, ee.size, ee.pageSize, (onProgress) => ee.dump({ onProgress, signal: s.signal }));
   const w = writeFileOrFail(o.out, renderImage(data, 0, format));

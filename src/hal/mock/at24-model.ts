@@ -93,6 +93,11 @@ export class At24Model implements I2cSlaveModel {
     if (this.memory.length !== size) throw new RangeError(`memory is ${this.memory.length} bytes, part is ${size}`);
   }
 
+  /** True between a START that addressed the chip and the STOP that ends the transfer. */
+  get addressed(): boolean {
+    return this.phase !== 'idle';
+  }
+
   /** True while a write cycle runs (the chip acknowledges nothing). */
   busy(): boolean {
     return this.faults.stuckBusy || this.clock.nowUs() < this.busyUntil;

@@ -26,6 +26,8 @@
  * both idle high. `wpPin` (true = high) is the older boolean view of the WP pin.
  *
  * Time comes from a `Clock` the tests own; `faults` switches on misbehaviour (see faults.ts).
+ * Persistence: the array goes to the backing store page by page, and the non-volatile status bits
+ * (BP1, BP0, WPEN) to the store's registers, so a file image remembers `protect` across runs.
  */
 import type { Clock } from '../clock';
 import { commitLatch, noEepromFaults, type EepromFaults } from './faults';
@@ -35,6 +37,8 @@ import type { PartPins } from '../gpio';
 
 export const AT25_OP = { WRSR: 0x01, WRITE: 0x02, READ: 0x03, WRDI: 0x04, RDSR: 0x05, WREN: 0x06 } as const;
 export const AT25_SR = { WIP: 0x01, WEL: 0x02, BP0: 0x04, BP1: 0x08, WPEN: 0x80 } as const;
+/** Status bits that survive a power cycle (written by WRSR): BP0, BP1, WPEN. */
+const NV_BITS = AT25_SR.BP0 | AT25_SR.BP1 | AT25_SR.WPEN;
 
 export interface At25Geometry {
   readonly size: number;
@@ -51,7 +55,10 @@ export interface At25ModelOptions extends At25Geometry {
   readonly memory?: Uint8Array;
   /** Backing store told about every completed write (e.g. a `FileImage`); overrides `memory`. */
   readonly store?: MemoryStore;
-  /** Initial status register bits BP0, BP1, WPEN (as if written before power-up). */
+  /**
+   * Initial status register bits BP0, BP1, WPEN (as if written before power-up). Registers a
+   * `store` saved in an earlier run (a file image's sidecar) take precedence: they are the chip's.
+   */
   readonly status?: number;
 }
 
@@ -99,7 +106,7 @@ export class At25Model implements SpiSlaveModel {
     this.store = opts.store ?? new RamStore(opts.memory ?? opts.size);
     this.memory = this.store.bytes;
     if (this.memory.length !== size) throw new RangeError(`memory is ${this.memory.length} bytes, part is ${size}`);
-    this.sr = (opts.status ?? 0) & (AT25_SR.BP0 | AT25_SR.BP1 | AT25_SR.WPEN);
+    this.sr = (this.store.savedRegisters?.status ?? opts.status ?? 0) & NV_BITS;
   }
 
   /** Drives a control pin to a physical level (1 = high, not asserted). */
@@ -129,6 +136,11 @@ export class At25Model implements SpiSlaveModel {
 
   set wpPin(high: boolean) {
     this.setPin('wp', high ? 1 : 0);
+  }
+
+  /** True while chip select is asserted (a transaction is on the wire). */
+  get chipSelected(): boolean {
+    return this.selected;
   }
 
   /** True while the serial interface is paused: selected with HOLD low. */
@@ -272,8 +284,9 @@ export class At25Model implements SpiSlaveModel {
       this.sr &= ~AT25_SR.WEL;
       return;
     }
-    const writable = AT25_SR.BP0 | AT25_SR.BP1 | AT25_SR.WPEN;
-    this.sr = (this.sr & ~writable) | (value & writable);
+    this.sr = (this.sr & ~NV_BITS) | (value & NV_BITS);
+    // The bits are non-volatile: a backing store that keeps registers (a file image) saves them.
+    this.store.saveRegisters?.({ status: this.sr & NV_BITS });
     this.startCycle();
   }
 

@@ -6,12 +6,24 @@
  * registry (extra backends, or a test double), as node-serialport injects its bindings.
  */
 import type { At24Config, At25Config } from '../../abi/device-config';
-import { HilError } from '../../abi/errno';
+import { type ErrnoCode, HilError } from '../../abi/errno';
 import type { DtNode } from '../../devicetree';
 import type { Clock } from '../../hal/clock';
 import type { GpioController } from '../../hal/gpio';
 import type { I2cController } from '../../hal/i2c';
 import type { SpiController } from '../../hal/spi';
+
+/**
+ * What a backend throws when its configuration, not its hardware, is wrong (a mock part's
+ * `--image` file that does not fit): the board fails to boot with it, instead of the controller
+ * being reported unavailable as an absent /dev node is.
+ */
+export class BackendConfigError extends HilError {
+  constructor(code: ErrnoCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'BackendConfigError';
+  }
+}
 
 export interface BackendContext {
   readonly clock: Clock;

@@ -16,7 +16,7 @@
  * devices are reported unavailable with the reason, and the rest of the board still works.
  */
 import { at24AddressSpan, type EepromConfig } from '../../abi/device-config';
-import { HilError, toHilError } from '../../abi/errno';
+import { type ErrnoCode, HilError, toHilError } from '../../abi/errno';
 import type { ThreadSpec } from '../../abi/thread-spec';
 import {
   at24Config,
@@ -46,7 +46,19 @@ import type { SpiController } from '../../hal/spi';
 import { BusArbiter } from '../bus-arbiter';
 import type { GpioObject, I2cDeviceObject, SpiDeviceObject } from '../kobjects';
 import type { ObjectTable } from '../objects';
-import type { BackendContext, BackendRegistry, I2cPart, SpiPart } from './backend';
+import { BackendConfigError, type BackendContext, type BackendRegistry, type I2cPart, type SpiPart } from './backend';
+
+/**
+ * Hardware the board describes that is not there or cannot be opened (a missing /dev node, no
+ * permission, an absent programmer, a native package that did not build): the board itself is
+ * fine. A device on such a controller fails with this when used.
+ */
+export class UnavailableError extends HilError {
+  constructor(code: ErrnoCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'UnavailableError';
+  }
+}
 
 /** The EEPROM family hilbridge drives on each bus. */
 const SPI_EEPROM = 'at25';
@@ -84,7 +96,16 @@ export interface Board {
   readonly partitions: { name: string; size: number }[];
   /** Things the board asks for that hilbridge cannot do (unknown compatibles, undrivable lines). */
   readonly warnings: string[];
+  /** Nodes that look like parts but are not devices, and why: a name that finds one is explained. */
+  readonly ignored: IgnoredNode[];
   close(): Promise<void>;
+}
+
+/** A node of the board that is not a device hilbridge can use (unknown compatible, no backend for its bus). */
+export interface IgnoredNode {
+  readonly path: string;
+  readonly labels: readonly string[];
+  readonly why: string;
 }
 
 export async function buildBoard(tree: DtTree, objects: ObjectTable, registry: BackendRegistry, ctx: BackendContext): Promise<Board> {
@@ -107,6 +128,7 @@ export async function buildBoard(tree: DtTree, objects: ObjectTable, registry: B
     threads: [],
     partitions: [],
     warnings: [...checked.errors.map((e) => `${formatDiagnostics([e], 'error')} (so ${e.path} is not used)`), ...checked.warnings.map((w) => w.message)],
+    ignored: [],
     close: async () => {
       await Promise.allSettled(buses.map((b) => b.controller.close()));
     },
@@ -119,7 +141,10 @@ export async function buildBoard(tree: DtTree, objects: ObjectTable, registry: B
       if (compatibles(node).includes('hilbridge,partition')) {
         board.partitions.push({ name: nodeName(node), size: propU32(node, 'size') ?? 4096 });
       }
-      if (!backend) continue;
+      if (!backend) {
+        ignoreOrphans(board, node, registry);
+        continue;
+      }
       const info = controllerInfo(node);
       const entry = { name: info.name, path: info.path, kind: backend.bus, backend: backend.name, simulated: backend.simulated };
       try {
@@ -190,6 +215,21 @@ function usable<P>(board: Board, nodes: readonly DtNode[], config: (node: DtNode
   return out;
 }
 
+/** EEPROM nodes under a node no backend drives (an unknown or misspelt controller compatible). */
+function ignoreOrphans(board: Board, node: DtNode, registry: BackendRegistry): void {
+  const parts = node.children.filter((c) => enabledPath(c) && (compatibles(c).includes(SPI_EEPROM) || compatibles(c).includes(I2C_EEPROM)));
+  if (parts.length === 0) return;
+  const known = registry
+    .all()
+    .filter((b) => b.bus !== 'gpio')
+    .map((b) => b.compatible)
+    .join(', ');
+  const has = compatibles(node);
+  const why = `it sits on ${nodePath(node)}, whose compatible ${has.length ? `"${has.join('", "')}"` : '(none)'} no backend drives (known controllers: ${known})`;
+  board.warnings.push(`${nodePath(node)}: ${why.replace(/^it sits on [^,]+, whose /, '')}; its parts cannot be used`);
+  for (const c of parts) board.ignored.push({ path: nodePath(c), labels: c.labels, why });
+}
+
 /** Opens a controller; a failure makes its devices unavailable (with the reason) instead of failing the board. */
 async function openOr<C>(
   board: Board,
@@ -200,6 +240,8 @@ async function openOr<C>(
   try {
     return await open();
   } catch (e) {
+    // A backend's configuration (a mock part's --image) is the user's mistake, not an absent controller.
+    if (e instanceof BackendConfigError) throw e;
     const error = toHilError(e);
     const devices = parts.map((p) => p.config.name);
     board.unavailable.push({ ...entry, kind: entry.kind === 'i2c' ? 'i2c' : 'spi', devices, error });
@@ -221,6 +263,8 @@ async function addSpiDevices(board: Board, objects: ObjectTable, controller: Spi
     try {
       opened.push({ part, hal: await controller.openDevice({ chipSelect: part.chipSelect, mode: part.config.mode, maxSpeedHz: part.config.maxSpeedHz }) });
     } catch (e) {
+      // A backend's configuration (a mock part's --image) is the user's mistake, not an absent chip select.
+      if (e instanceof BackendConfigError) throw e;
       failed.push({ part, error: toHilError(e) });
     }
   }

@@ -11,19 +11,26 @@ import { At24Model } from '../../hal/mock/at24-model';
 import { At25Model } from '../../hal/mock/at25-model';
 import { MockGpioController } from '../../hal/mock/gpio-controller';
 import { MockI2cController } from '../../hal/mock/i2c-controller';
-import { FileImage, type MemoryStore } from '../../hal/mock/image';
+import { FileImage, ImageError, type MemoryStore } from '../../hal/mock/image';
 import { MockSpiController } from '../../hal/mock/spi-controller';
 import type { Clock } from '../../hal/clock';
 import { createI2cDevController } from '../../hal/i2cdev';
 import { createSerprogController } from '../../hal/serprog';
 import { createSpidevController } from '../../hal/spidev';
-import { type Backend, type BackendContext, BackendRegistry } from './backend';
+import { type Backend, BackendConfigError, type BackendContext, BackendRegistry } from './backend';
 
 /** What every simulated part takes from its node and the context: clock, write cycle, image. */
 function modelOptions(ctx: BackendContext, node: DtNode, config: At24Config | At25Config): { clock: Clock; writeCycleUs: number; store?: MemoryStore } {
   const image = ctx.images.get(config.name);
   const base = { clock: ctx.clock, writeCycleUs: modelWriteCycleUs(node) ?? 5000 };
-  return image ? { ...base, store: FileImage.open(image, config.size) } : base;
+  if (!image) return base;
+  try {
+    return { ...base, store: FileImage.open(image, config.size) };
+  } catch (e) {
+    // A file that cannot back the part is the user's --image, not missing hardware.
+    if (e instanceof ImageError) throw new BackendConfigError(e.code, e.message, { cause: e });
+    throw e;
+  }
 }
 
 export const MOCK_SPI: Backend = {

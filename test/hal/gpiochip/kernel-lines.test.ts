@@ -68,7 +68,7 @@ function scenario(name: string, e: NodeJS.ProcessEnv = env()): Promise<Record<st
 }
 
 it('WP is asserted at boot, before any SPI traffic, lifted exactly around each page write and asserted again after', async () => {
-  const r = await runCli(['--board', BOARD, 'write', 'eeprom0', '60', '--hex', '01 02 03 04 05 06 07 08 09 0a', '--no-verify'], { env: env() });
+  const r = await runCli(['--board', BOARD, 'write', 'eeprom0', '60', '--hex', '01 02 03 04 05 06 07 08 09 0a', '--no-verify', '--yes'], { env: env() });
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   const ev = events(server.log);
@@ -118,7 +118,7 @@ it('HOLD asserted by the kernel pauses the chip: reads see a chip that does not 
 
 it('Ctrl-C during a write stops after the page in flight with WP asserted', async () => {
   const data = Buffer.alloc(4096, 0x5a).toString('hex');
-  const r = await runCli(['--board', BOARD, 'write', 'eeprom0', '0', '--hex', data], {
+  const r = await runCli(['--board', BOARD, 'write', 'eeprom0', '0', '--hex', data, '--yes'], {
     env: env(),
     onSpawn: (child) => {
       const t = setInterval(() => {
