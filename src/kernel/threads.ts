@@ -19,7 +19,7 @@ import { distModule } from './paths';
 import { NEVER_RESTART } from './supervisor';
 import type { ThreadState, UserThread } from './thread';
 import { servePort } from './transport-port';
-import { serveSyncPage } from './transport-sync';
+import { SyncService } from './transport-sync';
 
 export interface ThreadHost {
   readonly services: KernelServices;
@@ -42,6 +42,8 @@ export class ThreadManager {
   private down = false;
   /** V8 code cache for the SES library, made by the first confined worker, handed to later ones. */
   private sesCache: Uint8Array | undefined;
+  /** Serves the syscall pages of every thread on the synchronous transport. */
+  private readonly syncService = new SyncService();
 
   constructor(private readonly host: ThreadHost) {}
 
@@ -192,7 +194,7 @@ export class ThreadManager {
       const server = servePort(channel.port1, dispatch, (why) => this.fault(t, 'transport', 'EINVAL', why));
       this.stoppers.set(t, () => server.stop());
     } else {
-      const server = serveSyncPage(t.page, dispatch, t.spec.spinUs);
+      const server = this.syncService.add(t.page, dispatch, t.spec.spinUs);
       this.stoppers.set(t, () => server.stop());
     }
     for (const stream of ['stdout', 'stderr'] as const) {
