@@ -16,6 +16,7 @@ import { describeThrown, stringField } from './guard';
 import { grantOf } from './introspect';
 import type { PartitionObject } from './kobjects';
 import { distModule } from './paths';
+import { diskSesCache, MAX_CODE_CACHE } from './ses-cache';
 import { NEVER_RESTART } from './supervisor';
 import type { ThreadState, UserThread } from './thread';
 import { servePort } from './transport-port';
@@ -32,16 +33,13 @@ export interface ThreadHost {
   workerOutput(t: UserThread, stream: 'stdout' | 'stderr', text: string): void;
 }
 
-/** Largest V8 code cache of the SES library the kernel keeps to speed up later workers. */
-const MAX_CODE_CACHE = 16 * 1024 * 1024;
-
 export class ThreadManager {
   private readonly byName = new Map<string, UserThread>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly stoppers = new Map<UserThread, () => void>();
   private down = false;
-  /** V8 code cache for the SES library, made by the first confined worker, handed to later ones. */
-  private sesCache: Uint8Array | undefined;
+  /** V8 code cache for the SES library: the build's (kernel/ses-cache.ts), else made by the first confined worker; handed to later ones. */
+  private sesCache: Uint8Array | undefined = diskSesCache();
   /** Serves the syscall pages of every thread on the synchronous transport. */
   private readonly syncService = new SyncService();
 
