@@ -124,7 +124,7 @@ export function formatResult(r: BenchResult): string {
   }
   if (r.cli) {
     const c = r.cli;
-    out.push('', `12. Cold start (${c.runs} runs each, alternating): ${c.command}: median ${ms(c.cliMs.median)} ms; node -e 0: ${ms(c.nodeBareMs.median)} ms; ratio ${c.ratio.toFixed(2)}x${c.cliMaxRssMiB ? `; peak RSS ${c.cliMaxRssMiB.toFixed(0)} MiB vs ${c.nodeBareMaxRssMiB?.toFixed(0)} MiB` : ''}`);
+    out.push('', `12. Cold start (${c.runs} runs each, alternating): ${c.command}: median ${ms(c.cliMs.median)} ms (${ms(c.cliNoSpareMs.median)} ms without the spare worker); node -e 0: ${ms(c.nodeBareMs.median)} ms; ratio ${c.ratio.toFixed(2)}x${c.cliMaxRssMiB ? `; peak RSS ${c.cliMaxRssMiB.toFixed(0)} MiB vs ${c.nodeBareMaxRssMiB?.toFixed(0)} MiB` : ''}`);
   }
   if (r.serprog) {
     const sp = r.serprog;

@@ -1,6 +1,8 @@
 /**
  * Command-line cold start: a one-shot `hilbridge read DEV 0 16` against a bare `node -e 0`,
- * alternating, each a fresh process timed from spawn to exit. Where Debian's /usr/bin/time is
+ * alternating, each a fresh process timed from spawn to exit; and the same command without the
+ * spare worker the CLI starts ahead of its driver thread (HILBRIDGE_NO_SPARE=1), so that what the
+ * spare buys on this machine is a ratio in the same run. Where Debian's /usr/bin/time is
  * installed it also gives each process's peak RSS.
  */
 import { spawnSync } from 'node:child_process';
@@ -15,6 +17,8 @@ export interface ColdStart {
   readonly command: string;
   readonly runs: number;
   readonly cliMs: Summary;
+  /** The same command with HILBRIDGE_NO_SPARE=1: the driver thread's worker starts when it is needed. */
+  readonly cliNoSpareMs: Summary;
   readonly nodeBareMs: Summary;
   /** cli median / node median. */
   readonly ratio: number;
@@ -24,11 +28,11 @@ export interface ColdStart {
 
 const TIME = '/usr/bin/time';
 
-function timed(args: readonly string[], rssFile: string | undefined): { ms: number; rssKiB: number | undefined; status: number | null; stderr: string } {
+function timed(args: readonly string[], rssFile: string | undefined, env: NodeJS.ProcessEnv = {}): { ms: number; rssKiB: number | undefined; status: number | null; stderr: string } {
   const cmd = rssFile ? TIME : process.execPath;
   const argv = rssFile ? ['-f', '%M', '-o', rssFile, process.execPath, ...args] : [...args];
   const t0 = performance.now();
-  const r = spawnSync(cmd, argv, { encoding: 'utf8', env: { ...process.env, HILBRIDGE_BOARD: '' } });
+  const r = spawnSync(cmd, argv, { encoding: 'utf8', env: { ...process.env, HILBRIDGE_BOARD: '', ...env } });
   const ms = performance.now() - t0;
   let rssKiB: number | undefined;
   if (rssFile && existsSync(rssFile)) {
@@ -45,6 +49,7 @@ export function cliSuite(runs: number, device: string, board: string | undefined
   const dir = mkdtempSync(join(tmpdir(), 'hilbridge-cli-'));
   const rssFile = existsSync(TIME) ? join(dir, 'rss') : undefined;
   const cli: number[] = [];
+  const noSpare: number[] = [];
   const bare: number[] = [];
   const cliRss: number[] = [];
   const bareRss: number[] = [];
@@ -56,8 +61,10 @@ export function cliSuite(runs: number, device: string, board: string | undefined
       const b = timed(['-e', '0'], rssFile);
       const c = timed(cliArgs, rssFile);
       if (c.status !== 0) throw new HilError('EIO', `hilbridge ${cliArgs.slice(1).join(' ')} exited ${c.status}: ${c.stderr.trim().slice(-300)}`);
+      const n = timed(cliArgs, undefined, { HILBRIDGE_NO_SPARE: '1' });
       bare.push(b.ms);
       cli.push(c.ms);
+      noSpare.push(n.ms);
       if (b.rssKiB) bareRss.push(b.rssKiB / 1024);
       if (c.rssKiB) cliRss.push(c.rssKiB / 1024);
     }
@@ -70,6 +77,7 @@ export function cliSuite(runs: number, device: string, board: string | undefined
     command: `hilbridge ${cliArgs.slice(1).join(' ')}`,
     runs,
     cliMs,
+    cliNoSpareMs: summarize(noSpare),
     nodeBareMs,
     ratio: cliMs.median / nodeBareMs.median,
     cliMaxRssMiB: cliRss.length ? summarize(cliRss).median : undefined,

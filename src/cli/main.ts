@@ -1,10 +1,25 @@
 #!/usr/bin/env node
 /**
  * The `hilbridge` executable (package.json `bin`): runs the command line and exits with its code.
+ *
+ * A command that talks to a chip waits above all for its driver thread to start (a worker that
+ * loads and locks down SES). So the first thing done, before any other module is loaded, is to
+ * start a spare worker (kernel/spare.ts) for such a command: it gets ready while the command line
+ * is parsed, the board is read and the kernel boots, and the driver thread adopts it.
  */
-import { runCli } from './program';
+import { startSpareWorker } from '../kernel/spare';
 
-runCli(process.argv.slice(2)).then(
+/** Commands that start a driver thread. */
+const CHIP_COMMANDS = new Set(['demo', 'read', 'dump', 'write', 'verify', 'erase', 'status', 'protect']);
+
+const argv = process.argv.slice(2);
+if (argv.some((a) => CHIP_COMMANDS.has(a)) && !argv.includes('--help') && !argv.includes('-h') && process.env.HILBRIDGE_NO_SPARE === undefined) startSpareWorker();
+
+// Loaded after the spare is on its way.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { runCli } = require('./program') as typeof import('./program');
+
+runCli(argv).then(
   (code) => process.exit(code),
   (e: unknown) => {
     process.stderr.write(`hilbridge: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);

@@ -17,6 +17,7 @@ import { grantOf } from './introspect';
 import type { PartitionObject } from './kobjects';
 import { distModule } from './paths';
 import { diskSesCache, MAX_CODE_CACHE } from './ses-cache';
+import { takeSpareWorker } from './spare';
 import { NEVER_RESTART } from './supervisor';
 import type { ThreadState, UserThread } from './thread';
 import { servePort } from './transport-port';
@@ -166,15 +167,23 @@ export class ThreadManager {
     const t0 = performance.now();
     const channel = t.spec.transport === 'port' ? new MessageChannel() : undefined;
     let worker: Worker;
+    // A spare worker started ahead of need (kernel/spare.ts) has SES loaded and locked down already.
+    const spare = t.spec.confined ? takeSpareWorker(t.spec.heapMb) : undefined;
     try {
-      worker = new Worker(distModule('user/bootstrap'), {
-        workerData: { boot: this.bootInfo(t), port: channel?.port2, sesCache: t.spec.confined ? this.sesCache : undefined },
-        transferList: channel ? [channel.port2] : [],
-        name: t.name,
-        stdout: true,
-        stderr: true,
-        resourceLimits: { maxOldGenerationSizeMb: t.spec.heapMb },
-      });
+      if (spare) {
+        if (spare.sesCache && this.sesCache === undefined && spare.sesCache.length <= MAX_CODE_CACHE) this.sesCache = spare.sesCache;
+        worker = spare.worker;
+        worker.postMessage({ start: { boot: this.bootInfo(t), port: channel?.port2 } }, channel ? [channel.port2] : []);
+      } else {
+        worker = new Worker(distModule('user/bootstrap'), {
+          workerData: { boot: this.bootInfo(t), port: channel?.port2, sesCache: t.spec.confined ? this.sesCache : undefined },
+          transferList: channel ? [channel.port2] : [],
+          name: t.name,
+          stdout: true,
+          stderr: true,
+          resourceLimits: { maxOldGenerationSizeMb: t.spec.heapMb },
+        });
+      }
     } catch (e) {
       this.host.events.record('error', t.name, `cannot start its worker: ${describeThrown(e)}`);
       this.setState(t, 'faulted');
