@@ -9,13 +9,14 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { distModule } from './paths';
+import { distModule, packageRoot } from './paths';
 
 /** Largest cache accepted (the SES cache is about 0.4 MB). */
 export const MAX_CODE_CACHE = 16 * 1024 * 1024;
 
-function cacheFile(): string {
-  return join(__dirname, `ses-cache-v8-${process.versions.v8}-${process.arch}.bin`);
+/** Next to the compiled kernel (dist/src/kernel), also when the kernel itself runs from sources. */
+export function sesCacheFile(): string {
+  return join(packageRoot(), 'dist', 'src', 'kernel', `ses-cache-v8-${process.versions.v8}-${process.arch}.bin`);
 }
 
 let loaded: Uint8Array | undefined | null = null;
@@ -25,7 +26,7 @@ export function diskSesCache(): Uint8Array | undefined {
   if (loaded !== null) return loaded;
   loaded = undefined;
   try {
-    const f = cacheFile();
+    const f = sesCacheFile();
     if (existsSync(f)) {
       const data = new Uint8Array(readFileSync(f));
       if (data.length > 0 && data.length <= MAX_CODE_CACHE) loaded = data;
@@ -48,7 +49,7 @@ export async function writeSesCache(): Promise<string> {
       worker.on('error', reject);
       worker.on('exit', (code) => reject(new Error(`the worker exited (${code}) before making the cache`)));
     });
-    const f = cacheFile();
+    const f = sesCacheFile();
     const tmp = `${f}.${process.pid}.tmp`;
     writeFileSync(tmp, data);
     renameSync(tmp, f);
