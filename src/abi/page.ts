@@ -34,6 +34,12 @@ export const CTL_STATE = 0;
  * is not in a syscall means the thread is running without yielding), next to SLOT_BUFFER_BYTES.
  */
 export const CTL_HEARTBEAT = 1;
+/**
+ * Written by the kernel when it picks a request up, before SERVING: 1 when the worker may poll
+ * for the reply, 0 when it should sleep at once (more threads are being served than there are
+ * cores left to poll on: their polls would take the cores the others need).
+ */
+export const CTL_POLL = 2;
 const CTL_WORDS = 4;
 
 /** Float64 slots after the control words. */

@@ -7,7 +7,9 @@
  * - Round robin. Each sweep serves every page that holds a request, one request each, starting
  *   one page further on every sweep, so no thread is served twice while another waits.
  * - The request is marked SERVING when it is picked up: the worker polls for its reply only
- *   while the kernel is working on it, and sleeps while it waits its turn.
+ *   while the kernel is working on it, and sleeps while it waits its turn; and only as many
+ *   workers as there are cores besides the kernel's are told to poll (CTL_POLL): with more
+ *   threads than cores, polling workers would take the cores the others need.
  * - Bounded, adaptive polling. With nothing to serve, the loop polls every page for up to a
  *   window (the largest `spinUs` of its threads) before it sleeps, so back-to-back calls cost
  *   no wake-up. The window shrinks to a quarter each time a poll catches nothing and doubles back
@@ -23,7 +25,8 @@
  * this design.
  */
 import { ERRNO } from '../abi/errno';
-import { CTL_STATE, PAGE_STATE, pageViews, SLOT_ARGS, SLOT_R0, SLOT_R1 } from '../abi/page';
+import { availableParallelism } from 'node:os';
+import { CTL_POLL, CTL_STATE, PAGE_STATE, pageViews, SLOT_ARGS, SLOT_R0, SLOT_R1 } from '../abi/page';
 import { MAX_WIRE_SLOTS, SYSCALLS } from '../abi/syscalls';
 import type { Dispatch } from './dispatch';
 
@@ -43,6 +46,12 @@ const PROBE_EVERY = 16;
 const EVENT_LOOP_BOUND: ReadonlySet<number> = new Set(
   (['spi_transfer', 'spi_lock', 'i2c_transfer', 'gpio_get', 'gpio_set'] as const).map((n) => SYSCALLS[n].nr),
 );
+
+/** Syscalls that wait for another party (a message, a timer): their callers do not poll for long. */
+const BLOCKING: ReadonlySet<number> = new Set((['ipc_receive', 'ipc_call', 'sleep', 'yield', 'spi_lock'] as const).map((n) => SYSCALLS[n].nr));
+
+/** Callers that may poll for their replies at once: one core is the kernel's. */
+const POLLERS = Math.max(1, availableParallelism() - 1);
 
 /** Syscalls whose handlers finish in microtasks: the loop waits for them before it polls. */
 const QUICK: ReadonlySet<number> = new Set((['null', 'mem_copy', 'report', 'log', 'obj_list', 'ipc_reply'] as const).map((n) => SYSCALLS[n].nr));
@@ -74,11 +83,21 @@ export class SyncService {
   private loopBound = 0;
   /** Requests in flight that finish in microtasks. */
   private quick = 0;
+  /** Requests in flight whose callers may be polling for the reply (not BLOCKING ones). */
+  private pollers = 0;
   /** When the event loop last had a turn (a task ran), ms. */
   private lastTurn = performance.now();
   private readonly onTurn = (): void => {
     this.lastTurn = performance.now();
     this.kick();
+  };
+  /** The loop waited a whole event-loop turn for the bus transfers in flight, and they were not done. */
+  private turned = false;
+  private turn: NodeJS.Immediate | undefined;
+  private readonly onImmediate = (): void => {
+    this.turn = undefined;
+    this.turned = true;
+    this.onTurn();
   };
 
   /** Starts serving a thread's page. `spinUs`: its polling window (0: never poll for it). */
@@ -126,10 +145,17 @@ export class SyncService {
         this.lastTurn = performance.now();
       }
       this.kicked = false;
-      this.sweep();
+      const served = this.sweep();
       // A request that finishes in microtasks is answered before anything else is looked at.
       if (this.quick > 0) {
         await this.waitForKick();
+        continue;
+      }
+      // Bus transfers: most finish in microtasks too (a simulated bus); wait for them, or for one
+      // turn of the event loop, before sleeping on the pages until they are done.
+      if (this.loopBound > 0 && (served > 0 || !this.turned)) {
+        this.turned = false;
+        await this.kickOrTurn();
         continue;
       }
       if (this.poll()) continue;
@@ -138,16 +164,26 @@ export class SyncService {
     this.running = false;
   }
 
-  /** Serves every page holding a request, one request each, round robin. */
-  private sweep(): void {
+  /**
+   * Serves every page holding a request, one request each, round robin; returns how many. Each
+   * caller is told whether to poll for its reply: only as many as there are cores to spare.
+   */
+  private sweep(): number {
     const pages = this.pages;
     const n = pages.length;
-    for (let i = 0; i < n; i++) {
+    let pending = 0;
+    for (let i = 0; i < n; i++) if (!pages[i]!.busy && Atomics.load(pages[i]!.ctl, CTL_STATE) === PAGE_STATE.REQUEST) pending++;
+    const poll = this.pollers + pending <= POLLERS ? 1 : 0;
+    let served = 0;
+    for (let i = 0; i < n && served < pending; i++) {
       const p = pages[(this.next + i) % n]!;
       if (p.busy || Atomics.load(p.ctl, CTL_STATE) !== PAGE_STATE.REQUEST) continue;
+      Atomics.store(p.ctl, CTL_POLL, poll);
       void this.serve(p);
+      served++;
     }
     this.next = n > 0 ? (this.next + 1) % n : 0;
+    return served;
   }
 
   private async serve(p: Page): Promise<void> {
@@ -156,8 +192,10 @@ export class SyncService {
     p.request.set(p.slots.subarray(0, p.request.length));
     const nr = p.request[0]!;
     const kind = QUICK.has(nr) ? 1 : EVENT_LOOP_BOUND.has(nr) ? 2 : 0;
+    const polling = !BLOCKING.has(nr);
     if (kind === 1) this.quick++;
     else if (kind === 2) this.loopBound++;
+    if (polling) this.pollers++;
     let r: Awaited<ReturnType<Dispatch>>;
     try {
       r = await p.dispatch(p.request);
@@ -166,6 +204,7 @@ export class SyncService {
     }
     if (kind === 1) this.quick--;
     else if (kind === 2) this.loopBound--;
+    if (polling) this.pollers--;
     // null: the call faulted the thread, which is being stopped; it is never answered.
     if (r !== null && !p.stopped) {
       p.slots[SLOT_R0] = r[0];
@@ -180,6 +219,17 @@ export class SyncService {
   private async waitForKick(): Promise<void> {
     if (this.kicked) return;
     await new Promise<void>((resolve) => (this.wake = resolve));
+  }
+
+  /** Waits for a kick, or at most one turn of the event loop. */
+  private async kickOrTurn(): Promise<void> {
+    if (this.kicked) return;
+    this.turn ??= setImmediate(this.onImmediate);
+    await new Promise<void>((resolve) => (this.wake = resolve));
+    if (this.turn) {
+      clearImmediate(this.turn);
+      this.turn = undefined;
+    }
   }
 
   /** Polls every page for a request, within the adaptive window. True when one arrived. */

@@ -10,7 +10,7 @@
  * - PortTransport: posts the request on a MessagePort and awaits the reply (asynchronous).
  */
 import type { MessagePort } from 'node:worker_threads';
-import { CTL_STATE, PAGE_STATE, pageViews, SLOT_ARGS, SLOT_NR, SLOT_R0, SLOT_R1 } from '../abi/page';
+import { CTL_POLL, CTL_STATE, PAGE_STATE, pageViews, SLOT_ARGS, SLOT_NR, SLOT_R0, SLOT_R1 } from '../abi/page';
 import { HilError } from '../abi/errno';
 
 export interface Transport {
@@ -88,8 +88,11 @@ export class SyncTransport implements Transport {
     let picked = false;
     while ((s = Atomics.load(ctl, CTL_STATE)) === PAGE_STATE.SERVING || s === PAGE_STATE.REQUEST) {
       now = performance.now();
-      if (s === PAGE_STATE.SERVING) picked = true;
-      else if (now >= pickup) break;
+      if (s === PAGE_STATE.SERVING) {
+        // Picked up; the kernel says whether a core is free for this thread to poll on.
+        if (!picked && Atomics.load(ctl, CTL_POLL) === 0) return s;
+        picked = true;
+      } else if (now >= pickup) break;
       if (now >= until) break;
     }
     if (s === PAGE_STATE.REQUEST) {
