@@ -41,7 +41,7 @@ import { rssSuite, type RssResult } from './suites/rss';
 import { type ScalePoint, scaleSuite } from './suites/scale';
 import { serprogSuite, serprogUnavailable, type SerprogResult } from './suites/serprog';
 import { syscallSuite } from './suites/syscall';
-import { tailsSuite, type TailsResult } from './suites/tails';
+import { libraryTails, tailsSuite, type TailsResult } from './suites/tails';
 import type { PlacementKey } from './placements';
 import { type GrowthSeries, growthSuite, type WholePartRow, wholePartSuite, type WriteRanges } from './suites/wholepart';
 import { type BenchDevice, type BenchTarget, cpuModel, defaultTiming, describeTarget, ranOn } from './target';
@@ -274,8 +274,10 @@ async function run(o: Options): Promise<{ result: BenchResult; restored: Restore
     }
     if (has('tails')) {
       progress('tails');
-      if (first.kind === 'at25') await withKernel(target, o.port, async (k) => void tails.push(await tailsSuite(k, first.name, p.tailsReps)));
-      else skipped.push({ suite: 'tails', why: 'the tail suite drives an AT25; the board has none' });
+      if (first.kind === 'at25') {
+        await withKernel(target, o.port, async (k) => void tails.push(await tailsSuite(k, first.name, p.tailsReps)));
+        tails.push(await libraryTails({ file: target.boardFile, includeDirs: target.includeDirs, serialPort: o.port }, first.name, p.tailsReps));
+      } else skipped.push({ suite: 'tails', why: 'the tail suite drives an AT25; the board has none' });
     }
     if (has('rss')) {
       progress('RSS per idle thread');
