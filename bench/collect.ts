@@ -4,7 +4,7 @@
  * landing on whichever one happened to be running; the rows are built from the union of rounds.
  */
 import type { Group, Row } from './result';
-import { summarize } from './stats';
+import { percentiles, summarize } from './stats';
 
 interface Entry {
   readonly group: Group;
@@ -51,7 +51,7 @@ export class Collector {
         at += p.length;
       }
       const copied = e.bytesCopied === undefined ? {} : { bytesCopiedPerOp: e.bytesCopied / e.ops };
-      const base: Row = { group: e.group, name: e.name, timing: e.timing, us: summarize(all), ...copied };
+      const base: Row = { group: e.group, name: e.name, timing: e.timing, us: summarize(all), ...copied, ...(e.timing === 'per call' ? { percentiles: percentiles(all) } : {}) };
       if (e.counted === 'syscalls') return { ...base, syscallsPerOp: e.syscalls / e.ops };
       if (e.counted === 'transactions') return { ...base, transactionsPerOp: e.transactions / e.ops };
       return base;

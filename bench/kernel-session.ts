@@ -5,24 +5,18 @@
  */
 import { join } from 'node:path';
 import { HilError } from '../src/abi/errno';
-import { loadTree } from '../src/devicetree';
 import { Kernel, type SpawnOptions, type ThreadInfo } from '../src/kernel/kernel';
-import { packageRoot } from '../src/kernel/paths';
+import { benchBoardFile, loadBoard } from './boards';
 import { SAMPLES_BYTES, SAMPLES_PARTITION } from './samples';
-
-/** bench/board.dts in the package (one AT25256, write cycle 0, one driver thread). */
-export function benchBoard(): string {
-  return join(packageRoot(), 'bench', 'board.dts');
-}
 
 /** A compiled benchmark program, by file name (dist/bench/programs/NAME.js). */
 export function programPath(name: string): string {
   return join(__dirname, 'programs', `${name}.js`);
 }
 
-/** The benchmark board with no threads started: the suites spawn their own. */
+/** The (untimed) bench board with no threads started: the suites spawn their own. */
 export async function bootBenchKernel(): Promise<Kernel> {
-  return Kernel.boot({ tree: loadTree(benchBoard(), { includeDirs: [join(packageRoot(), 'dts')] }), startThreads: false });
+  return Kernel.boot({ tree: loadBoard(benchBoardFile(false)), startThreads: false });
 }
 
 /**

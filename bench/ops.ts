@@ -23,6 +23,24 @@ export const EEPROM_OPS: readonly OpSpec[] = [
   { kind: 'write', offset: 0x4000, len: 64 },
 ];
 
+/**
+ * The operations for a device: the reads above where they fit (at offset 0 on a part smaller
+ * than 8 KiB), and the page write only where writing is allowed (`writeAt`: a page-aligned offset
+ * inside the scratch range, or the bench board's 0x4000).
+ */
+export function opsFor(size: number, pageSize: number, writeAt: number | undefined): OpSpec[] {
+  const out: OpSpec[] = [];
+  for (const op of EEPROM_OPS) {
+    if (op.kind === 'write') {
+      if (writeAt !== undefined) out.push({ kind: 'write', offset: writeAt, len: Math.min(op.len, pageSize) });
+      continue;
+    }
+    if (op.len > size) continue;
+    out.push(op.offset + op.len <= size && size >= 8192 ? op : { ...op, offset: 0 });
+  }
+  return out;
+}
+
 export function opLabel(op: OpSpec): string {
   const size = op.len >= 1024 && op.len % 1024 === 0 ? `${op.len / 1024} KiB` : `${op.len} B`;
   return op.kind === 'read' ? `read ${size}` : `page write ${size}`;

@@ -36,6 +36,7 @@ export interface NullReport<S = Float64Array> {
 }
 
 export interface DriverArgs {
+  readonly device: string;
   readonly op: OpSpec;
   readonly reps: number;
   readonly warmup: number;
@@ -64,10 +65,10 @@ export function parseNullArgs(x: unknown): NullArgs {
 
 export function parseDriverArgs(x: unknown): DriverArgs {
   const o = (typeof x === 'object' && x !== null ? x : {}) as Record<string, unknown>;
-  if (!isOpSpec(o.op) || !isInt(o.reps) || !isInt(o.warmup)) {
-    throw new HilError('EINVAL', 'eeprom-ops program: args must be { op: { kind, offset, len }, reps, warmup }');
+  if (typeof o.device !== 'string' || !isOpSpec(o.op) || !isInt(o.reps) || !isInt(o.warmup)) {
+    throw new HilError('EINVAL', 'eeprom-ops program: args must be { device, op: { kind, offset, len }, reps, warmup }');
   }
-  return { op: o.op, reps: o.reps, warmup: o.warmup };
+  return { device: o.device, op: o.op, reps: o.reps, warmup: o.warmup };
 }
 
 function isSeries(x: unknown): x is Series<SampleRef> {
@@ -92,4 +93,124 @@ export function asDriverReport(x: unknown, samples: Uint8Array): DriverReport {
   }
   const r = x as DriverReport<SampleRef>;
   return { ...r, samples: readSamples(samples, r.samples) };
+}
+
+/** The control partition of the scale and tail suites: int32 flags the kernel side sets. */
+export const CTL_PARTITION = 'bench-ctl';
+export const CTL_BYTES = 4096;
+export const CTL_START = 0;
+export const CTL_STOP = 1;
+/** Threads that finished their warm-up and wait for the start flag. */
+export const CTL_READY = 2;
+
+export interface LoopArgs {
+  readonly op: 'null' | 'read';
+  /** The device a read goes to (granted to the thread). */
+  readonly device?: string | undefined;
+  readonly offset: number;
+  readonly len: number;
+  readonly warmup: number;
+  /** Where this thread's samples go in the samples partition (float64 index) and how many fit. */
+  readonly at: number;
+  readonly capacity: number;
+}
+
+export interface LoopReport {
+  readonly kind: 'loop';
+  /** Operations completed between the start and stop flags. */
+  readonly count: number;
+  /** Samples written (the first `recorded` operations). */
+  readonly recorded: number;
+  readonly at: number;
+}
+
+export function parseLoopArgs(x: unknown): LoopArgs {
+  const o = (typeof x === 'object' && x !== null ? x : {}) as Record<string, unknown>;
+  if ((o.op !== 'null' && o.op !== 'read') || !isInt(o.offset) || !isInt(o.len) || !isInt(o.warmup) || !isInt(o.at) || !isInt(o.capacity)) {
+    throw new HilError('EINVAL', 'loop program: args must be { op, device?, offset, len, warmup, at, capacity }');
+  }
+  if (o.op === 'read' && typeof o.device !== 'string') throw new HilError('EINVAL', 'loop program: a read needs a device');
+  return { op: o.op, device: typeof o.device === 'string' ? o.device : undefined, offset: o.offset, len: o.len, warmup: o.warmup, at: o.at, capacity: o.capacity };
+}
+
+export function asLoopReport(x: unknown): LoopReport {
+  const o = x as Record<string, unknown>;
+  if (typeof o !== 'object' || o === null || o.kind !== 'loop' || !isInt(o.count) || !isInt(o.recorded) || !isInt(o.at)) {
+    throw new HilError('EPROTO', 'loop program sent a malformed report');
+  }
+  return { kind: 'loop', count: o.count, recorded: o.recorded, at: o.at };
+}
+
+export interface CallJob {
+  readonly op: 'read' | 'write';
+  readonly offset: number;
+  readonly len: number;
+  readonly reps: number;
+  readonly warmup: number;
+}
+
+export interface CallArgs {
+  /** driver: the driver in this thread (placement c); ipc: one call to the device's service per operation (placement b). */
+  readonly mode: 'driver' | 'ipc';
+  readonly device: string;
+  /** Run in order, each timed separately. */
+  readonly jobs: readonly CallJob[];
+}
+
+export interface CallReport<S = SampleRef> {
+  readonly kind: 'call';
+  /** One series per job. */
+  readonly series: readonly S[];
+  /** Syscalls per operation of each job (user-side count, warm-up included). */
+  readonly syscallsPerOp: readonly number[];
+}
+
+function isJob(x: unknown): x is CallJob {
+  const o = (typeof x === 'object' && x !== null ? x : {}) as Record<string, unknown>;
+  return (o.op === 'read' || o.op === 'write') && isInt(o.offset) && isInt(o.len) && o.len > 0 && isInt(o.reps) && isInt(o.warmup);
+}
+
+export function parseCallArgs(x: unknown): CallArgs {
+  const o = (typeof x === 'object' && x !== null ? x : {}) as Record<string, unknown>;
+  if ((o.mode !== 'driver' && o.mode !== 'ipc') || typeof o.device !== 'string' || !Array.isArray(o.jobs) || !o.jobs.every(isJob)) {
+    throw new HilError('EINVAL', 'eeprom-call program: args must be { mode, device, jobs: [{ op, offset, len, reps, warmup }] }');
+  }
+  return { mode: o.mode, device: o.device, jobs: o.jobs };
+}
+
+export function asCallReport(x: unknown, samples: Uint8Array): CallReport<Float64Array> {
+  const o = x as Record<string, unknown>;
+  if (typeof o !== 'object' || o === null || o.kind !== 'call' || !Array.isArray(o.series) || !o.series.every(isSampleRef) || !Array.isArray(o.syscallsPerOp) || !o.syscallsPerOp.every((n) => typeof n === 'number')) {
+    throw new HilError('EPROTO', 'eeprom-call program sent a malformed report');
+  }
+  return { kind: 'call', series: o.series.map((r) => readSamples(samples, r)), syscallsPerOp: o.syscallsPerOp as number[] };
+}
+
+export interface TailsArgs {
+  readonly device: string;
+  readonly reps: number;
+  readonly warmup: number;
+}
+
+export interface TailsReport<S = SampleRef> {
+  readonly kind: 'tails';
+  /** Wall-clock start of each read, ms (performance.timeOrigin + now). */
+  readonly starts: S;
+  readonly us: S;
+  /** This thread's collections: start (wall clock, ms) and duration (ms), interleaved. */
+  readonly gc: S;
+}
+
+export function parseTailsArgs(x: unknown): TailsArgs {
+  const o = (typeof x === 'object' && x !== null ? x : {}) as Record<string, unknown>;
+  if (typeof o.device !== 'string' || !isInt(o.reps) || !isInt(o.warmup)) throw new HilError('EINVAL', 'tails program: args must be { device, reps, warmup }');
+  return { device: o.device, reps: o.reps, warmup: o.warmup };
+}
+
+export function asTailsReport(x: unknown, samples: Uint8Array): TailsReport<Float64Array> {
+  const o = x as Record<string, unknown>;
+  if (typeof o !== 'object' || o === null || o.kind !== 'tails' || !isSampleRef(o.starts) || !isSampleRef(o.us) || !isSampleRef(o.gc)) {
+    throw new HilError('EPROTO', 'tails program sent a malformed report');
+  }
+  return { kind: 'tails', starts: readSamples(samples, o.starts), us: readSamples(samples, o.us), gc: readSamples(samples, o.gc) };
 }

@@ -1,8 +1,18 @@
 /**
- * The shape of a benchmark run's result: one row per measured path, the idle-CPU check and the
- * consistency checks. `--json` prints exactly this object.
+ * The shape of a benchmark run's result: one row per measured path, the whole-part, growth,
+ * scale, tail, memory, command-line and serprog sections, the idle-CPU check, the consistency
+ * checks, the targets with their verdicts, and the `summary` the issue asks for. `--json` prints
+ * exactly this object; every figure carries `ranOn` (board, device, backend, clock, bus timing,
+ * Node version, CPU).
  */
 import type { Summary } from './stats';
+import type { ColdStart } from './suites/cli';
+import type { RssResult } from './suites/rss';
+import type { ScalePoint } from './suites/scale';
+import type { SerprogResult } from './suites/serprog';
+import type { TailsResult } from './suites/tails';
+import type { GrowthSeries, WholePartRow } from './suites/wholepart';
+import type { RanOn } from './target';
 
 export type Group = 'syscall' | 'driver' | 'library' | 'startup';
 
@@ -22,9 +32,13 @@ export interface Row {
   readonly transactionsPerOp?: number;
   /** Data bytes the kernel copied per operation (IPC messages and replies, mem_copy): library rows. */
   readonly bytesCopiedPerOp?: number;
+  /** Percentiles 0, 1, …, 100 of the samples (the latency distribution the charts draw). */
+  readonly percentiles?: readonly number[];
+  ranOn?: RanOn;
 }
 
 export interface IdleSample {
+  readonly ranOn?: RanOn;
   readonly board: string;
   readonly transport: 'sync' | 'port';
   readonly driverThreads: number;
@@ -51,16 +65,69 @@ export interface BenchResult {
     readonly cpus: number;
     readonly cpuModel: string;
     readonly loadavg1: number;
+    /** 1-minute load average when the run ended. */
+    readonly loadavg1End?: number;
     readonly node: string;
     readonly platform: string;
     readonly arch: string;
   };
+  /** The board the run measured, its devices, and the command line. */
+  readonly target: {
+    readonly board: string;
+    readonly boardFile: string;
+    readonly devices: readonly { readonly name: string; readonly part: string; readonly backend: string; readonly clockHz: number; readonly simulated: boolean }[];
+    readonly skipped: readonly string[];
+    readonly argv: readonly string[];
+    /** The range each device was written in (write rows run only there), if any. */
+    readonly scratch: readonly { readonly device: string; readonly offset: number; readonly length: number }[];
+  };
   readonly params: Readonly<Record<string, number>>;
+  readonly suites: readonly string[];
   readonly rows: readonly Row[];
+  readonly wholePart: readonly WholePartRow[];
+  readonly growth: readonly GrowthSeries[];
+  readonly scale: readonly (ScalePoint & { readonly ranOn: RanOn })[];
+  readonly tails: readonly (TailsResult & { readonly ranOn: RanOn })[];
+  readonly rss?: (RssResult & { readonly ranOn: RanOn }) | undefined;
+  readonly cli?: (ColdStart & { readonly ranOn: RanOn }) | undefined;
+  readonly serprog?: (SerprogResult & { readonly ranOn: RanOn }) | undefined;
+  /** Suites that could not run here, and why. */
+  readonly skipped: readonly { readonly suite: string; readonly why: string }[];
   readonly idle: readonly IdleSample[];
   /** Confined against unconfined, path by path (medians from the rows above). */
   readonly confinement: readonly ConfinementRow[];
   readonly checks: readonly Check[];
+  readonly targets: readonly Target[];
+  readonly summary: Summary_;
+}
+
+/** A target of the issue, with what this run measured against it. */
+export interface Target {
+  readonly name: string;
+  /** What was measured, in the goal's unit; undefined when the run did not measure it. */
+  readonly value: number | undefined;
+  /** e.g. "<= 5 µs". */
+  readonly goal: string;
+  readonly met: boolean | undefined;
+  /** How far off, in words, when missed. */
+  readonly gap?: string | undefined;
+}
+
+type Trio<K extends string> = { readonly [P in K]: number | null };
+
+/** The figures the issue names, each null when this run did not measure it. */
+export interface Summary_ {
+  readonly nullSyscallUs: Trio<'direct' | 'sharedMemory' | 'messagePort'>;
+  readonly nullSyscallP99Us: Trio<'direct' | 'sharedMemory' | 'messagePort'>;
+  readonly readRatioUntimed: Trio<'subsystemSyscall' | 'sharedMemory' | 'messagePort'>;
+  readonly readRatioTimed: Trio<'subsystemSyscall' | 'sharedMemory' | 'messagePort'>;
+  readonly busLimitFractionTimed: Trio<'inKernel' | 'sharedMemory'>;
+  readonly rssPerIdleThreadMiB: number | null;
+  readonly scale: { readonly threads: readonly number[]; readonly aggregateOpsPerSec: readonly number[]; readonly fairness: readonly number[] };
+  readonly scaleSharedBus: { readonly threads: readonly number[]; readonly aggregateOpsPerSec: readonly number[]; readonly fairness: readonly number[] };
+  readonly cliColdStartMs: number | null;
+  readonly nodeBareStartMs: number | null;
+  readonly serprogReadRatio: number | null;
 }
 
 export interface ConfinementRow {

@@ -34,3 +34,11 @@ export function summarize(samples: ArrayLike<number>): Summary {
     max: sorted[sorted.length - 1]!,
   };
 }
+
+/** Percentiles 0, 1, …, 100 (nearest rank), for distribution charts. */
+export function percentiles(samples: ArrayLike<number>): number[] {
+  const sorted = Float64Array.from(samples).sort();
+  const out: number[] = [];
+  for (let q = 0; q <= 100; q++) out.push(q === 0 ? sorted[0]! : rank(sorted, q / 100));
+  return out;
+}

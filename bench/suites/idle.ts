@@ -4,16 +4,22 @@
  * an idle period. A kernel that polls instead of sleeping shows up as a large share of a core.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { boot, defaultBoard } from '../../src/host/hilbridge';
+import { boot } from '../../src/host/hilbridge';
 import type { Check, IdleSample } from '../result';
 
 /** Above this share of one core, an idle kernel counts as busy. */
 export const IDLE_LIMIT_PERCENT = 10;
 
-export async function idleSuite(transports: readonly ('sync' | 'port')[], idleMs: number, checks: Check[]): Promise<IdleSample[]> {
+export interface IdleBoard {
+  readonly file: string;
+  readonly includeDirs: readonly string[];
+  readonly serialPort?: string | undefined;
+}
+
+export async function idleSuite(board: IdleBoard, transports: readonly ('sync' | 'port')[], idleMs: number, checks: Check[]): Promise<IdleSample[]> {
   const out: IdleSample[] = [];
   for (const transport of transports) {
-    const hb = await boot({ transport });
+    const hb = await boot({ board: board.file, includeDirs: board.includeDirs, serialPort: board.serialPort, transport });
     try {
       // Driver threads start on first use: open every EEPROM so that all of them run.
       for (const d of hb.info().devices) if (d.servedBy) await hb.openEeprom(d.name);
@@ -25,7 +31,7 @@ export async function idleSuite(transports: readonly ('sync' | 'port')[], idleMs
       const cpu = process.cpuUsage(c0);
       const wallMs = performance.now() - t0;
       const percentOfCore = ((cpu.user + cpu.system) / 1000 / wallMs) * 100;
-      const sample: IdleSample = { board: defaultBoard(), transport, driverThreads, wallMs, cpuUserUs: cpu.user, cpuSystemUs: cpu.system, percentOfCore, ok: percentOfCore < IDLE_LIMIT_PERCENT };
+      const sample: IdleSample = { board: board.file, transport, driverThreads, wallMs, cpuUserUs: cpu.user, cpuSystemUs: cpu.system, percentOfCore, ok: percentOfCore < IDLE_LIMIT_PERCENT };
       out.push(sample);
       checks.push({
         name: `idle kernel sleeps (${transport}, ${driverThreads} driver threads)`,

@@ -14,6 +14,8 @@ import { slug, spawnOptionsOf, USER_VARIANTS } from '../variants';
 /** Per round: calls timed one by one, blocks of blockSize calls, and untimed warm-up calls. */
 export interface SyscallParams extends Omit<NullArgs, 'direct'> {
   readonly rounds: number;
+  /** A device to grant the programs (the null syscall touches none; a thread needs some grant to be useful). */
+  readonly device: string;
 }
 
 export async function syscallSuite(k: Kernel, p: SyscallParams, out: Collector, checks: Check[]): Promise<void> {
@@ -22,7 +24,7 @@ export async function syscallSuite(k: Kernel, p: SyscallParams, out: Collector, 
     for (const [i, v] of USER_VARIANTS.entries()) {
       const args: NullArgs = { perCall: p.perCall, blocks: p.blocks, blockSize: p.blockSize, warmup: p.warmup, direct: i === 0, label: v.label };
       const name = `bench-null-${slug(v)}-${round}`;
-      const { report, info, samples } = await runProgram(k, 'null-syscall', { name, grants: ['eeprom0'], ...spawnOptionsOf(v), args });
+      const { report, info, samples } = await runProgram(k, 'null-syscall', { name, grants: [p.device], ...spawnOptionsOf(v), args });
       const r = asNullReport(report, samples);
       out.add('startup', `worker start to ready, ${v.label}`, 'per call', Float64Array.of((info.readyMs ?? 0) * 1000));
       for (const s of r.series) out.add('syscall', s.name, s.timing, s.samples);

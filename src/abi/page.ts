@@ -9,13 +9,19 @@
  */
 import { MAX_WIRE_SLOTS } from './syscalls';
 
-export const PAGE_STATE = { IDLE: 0, REQUEST: 1, REPLY: 2, DEAD: 3 } as const;
+/**
+ * IDLE → REQUEST (the worker trapped) → SERVING (the kernel picked the request up) → REPLY (r0/r1
+ * written) → IDLE (the worker took the reply). DEAD: the kernel closed the thread.
+ */
+export const PAGE_STATE = { IDLE: 0, REQUEST: 1, REPLY: 2, DEAD: 3, SERVING: 4 } as const;
 
 /**
- * Default time each side polls the page before it goes to sleep: the worker for the kernel's
- * reply, the kernel for the worker's next request. A wake-up through the scheduler costs tens of
- * microseconds; a poll that catches the other side costs about one. Bounded, so an idle system
- * sleeps. Per thread: `spawn({ syscallSpinUs })`; docs/benchmarks.md shows the measured effect.
+ * Longest time each side polls before it goes to sleep: the worker for the kernel's reply (only
+ * while the kernel is serving its request), the kernel for the next request of any thread. A
+ * wake-up through the scheduler costs tens of microseconds; a poll that catches the other side
+ * costs about one. Bounded and adaptive (a poll that keeps missing shrinks to nothing, so an idle
+ * or overloaded system does not spin), per thread: `spawn({ syscallSpinUs })`, 0 turns it off.
+ * docs/benchmarks.md shows the measured effect.
  */
 export const DEFAULT_SPIN_US = 100;
 export const MAX_SPIN_US = 1000;
@@ -28,6 +34,12 @@ export const CTL_STATE = 0;
  * is not in a syscall means the thread is running without yielding), next to SLOT_BUFFER_BYTES.
  */
 export const CTL_HEARTBEAT = 1;
+/**
+ * Written by the kernel when it picks a request up, before SERVING: 1 when the worker may poll
+ * for the reply, 0 when it should sleep at once (more threads are being served than there are
+ * cores left to poll on: their polls would take the cores the others need).
+ */
+export const CTL_POLL = 2;
 const CTL_WORDS = 4;
 
 /** Float64 slots after the control words. */

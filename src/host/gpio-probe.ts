@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { compatibles, gpiochipNames, loadTree, nodePath, walk } from '../devicetree';
-import { type GpioChipEntry, listGpioChips } from '../hal/gpiochip';
+import type { GpioChipEntry } from '../hal/gpiochip';
 import { packageRoot } from '../kernel/paths';
 
 export type { GpioChipEntry } from '../hal/gpiochip';
@@ -26,6 +26,9 @@ export interface GpioProbe {
 
 /** Lists the GPIO chips under `devDir` and matches a board's GPIO controllers against them. */
 export function probeGpio(devDir = '/dev', board?: string): GpioProbe {
+  // Loaded here, not with the library: only `probe` lists GPIO chips.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { listGpioChips } = require('../hal/gpiochip') as typeof import('../hal/gpiochip');
   const chips = listGpioChips(devDir);
   if (!board) return { chips };
   const tree = loadTree(board, { includeDirs: [join(packageRoot(), 'dts')] });

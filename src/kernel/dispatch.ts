@@ -12,14 +12,15 @@ import { HANDLERS, type Handler } from './handlers';
 import type { UserThread } from './thread';
 import { Denied, Oops, type Verified, verifyArgs } from './verify';
 
-export type Dispatch = (slots: readonly number[]) => Promise<SyscallResult | null>;
+/** Serves one request given as wire slots (read before the handler first awaits: a transport may reuse them). */
+export type Dispatch = (slots: ArrayLike<number>) => Promise<SyscallResult | null>;
 
 export interface DispatchHooks {
   denied(t: UserThread, message: string): void;
   error(t: UserThread, message: string): void;
 }
 
-function runHandler<N extends SyscallName>(name: N, ctx: SyscallContext, decl: SyscallDecl, slots: readonly number[]): SyscallResult | Promise<SyscallResult> {
+function runHandler<N extends SyscallName>(name: N, ctx: SyscallContext, decl: SyscallDecl, slots: ArrayLike<number>): SyscallResult | Promise<SyscallResult> {
   const args: Verified<N> = verifyArgs(ctx.kernel.objects, ctx.thread, name, decl, slots);
   return (HANDLERS[name] as Handler<N>)(ctx, args);
 }

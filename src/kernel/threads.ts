@@ -16,10 +16,12 @@ import { describeThrown, stringField } from './guard';
 import { grantOf } from './introspect';
 import type { PartitionObject } from './kobjects';
 import { distModule } from './paths';
+import { diskSesCache, MAX_CODE_CACHE } from './ses-cache';
+import { takeSpareWorker } from './spare';
 import { NEVER_RESTART } from './supervisor';
 import type { ThreadState, UserThread } from './thread';
 import { servePort } from './transport-port';
-import { serveSyncPage } from './transport-sync';
+import { SyncService } from './transport-sync';
 
 export interface ThreadHost {
   readonly services: KernelServices;
@@ -32,16 +34,15 @@ export interface ThreadHost {
   workerOutput(t: UserThread, stream: 'stdout' | 'stderr', text: string): void;
 }
 
-/** Largest V8 code cache of the SES library the kernel keeps to speed up later workers. */
-const MAX_CODE_CACHE = 16 * 1024 * 1024;
-
 export class ThreadManager {
   private readonly byName = new Map<string, UserThread>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly stoppers = new Map<UserThread, () => void>();
   private down = false;
-  /** V8 code cache for the SES library, made by the first confined worker, handed to later ones. */
-  private sesCache: Uint8Array | undefined;
+  /** V8 code cache for the SES library: the build's (kernel/ses-cache.ts), else made by the first confined worker; handed to later ones. */
+  private sesCache: Uint8Array | undefined = diskSesCache();
+  /** Serves the syscall pages of every thread on the synchronous transport. */
+  private readonly syncService = new SyncService();
 
   constructor(private readonly host: ThreadHost) {}
 
@@ -166,15 +167,23 @@ export class ThreadManager {
     const t0 = performance.now();
     const channel = t.spec.transport === 'port' ? new MessageChannel() : undefined;
     let worker: Worker;
+    // A spare worker started ahead of need (kernel/spare.ts) has SES loaded and locked down already.
+    const spare = t.spec.confined ? takeSpareWorker(t.spec.heapMb) : undefined;
     try {
-      worker = new Worker(distModule('user/bootstrap'), {
-        workerData: { boot: this.bootInfo(t), port: channel?.port2, sesCache: t.spec.confined ? this.sesCache : undefined },
-        transferList: channel ? [channel.port2] : [],
-        name: t.name,
-        stdout: true,
-        stderr: true,
-        resourceLimits: { maxOldGenerationSizeMb: t.spec.heapMb },
-      });
+      if (spare) {
+        if (spare.sesCache && this.sesCache === undefined && spare.sesCache.length <= MAX_CODE_CACHE) this.sesCache = spare.sesCache;
+        worker = spare.worker;
+        worker.postMessage({ start: { boot: this.bootInfo(t), port: channel?.port2 } }, channel ? [channel.port2] : []);
+      } else {
+        worker = new Worker(distModule('user/bootstrap'), {
+          workerData: { boot: this.bootInfo(t), port: channel?.port2, sesCache: t.spec.confined ? this.sesCache : undefined },
+          transferList: channel ? [channel.port2] : [],
+          name: t.name,
+          stdout: true,
+          stderr: true,
+          resourceLimits: { maxOldGenerationSizeMb: t.spec.heapMb },
+        });
+      }
     } catch (e) {
       this.host.events.record('error', t.name, `cannot start its worker: ${describeThrown(e)}`);
       this.setState(t, 'faulted');
@@ -192,7 +201,7 @@ export class ThreadManager {
       const server = servePort(channel.port1, dispatch, (why) => this.fault(t, 'transport', 'EINVAL', why));
       this.stoppers.set(t, () => server.stop());
     } else {
-      const server = serveSyncPage(t.page, dispatch, t.spec.spinUs);
+      const server = this.syncService.add(t.page, dispatch, t.spec.spinUs);
       this.stoppers.set(t, () => server.stop());
     }
     for (const stream of ['stdout', 'stderr'] as const) {

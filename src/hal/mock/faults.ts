@@ -86,3 +86,6 @@ export function commitLatch(latch: ReadonlyMap<number, number>, store: MemorySto
   }
   if (hi >= lo) store.commit(lo, hi - lo + 1);
 }
+
+/** Records a mock bus's log keeps (see MockSpiController.log): the most recent this many. */
+export const MOCK_LOG_KEEP = 1000;

@@ -18,7 +18,7 @@ import { HilError, type ErrnoCode } from '../../abi/errno';
 import type { Clock } from '../clock';
 import type { PartPins } from '../gpio';
 import type { I2cController, I2cMessage } from '../i2c';
-import { BusFaults } from './faults';
+import { BusFaults, MOCK_LOG_KEEP } from './faults';
 import type { I2cSlaveModel } from './i2c-slave';
 import { I2C_TIMING_RPI, paceSteps, resolveTiming, runSteps, type BusSteps, type I2cTiming, type MockBusTime } from './timing';
 
@@ -60,12 +60,22 @@ export class MockI2cController implements I2cController {
   readonly busHz: number;
   /** The timing model's overheads, or undefined when it is off. */
   readonly timing: I2cTiming | undefined;
+  /**
+   * Transactions as the bus saw them, oldest first: the most recent {@link MOCK_LOG_KEEP} once
+   * the log reaches twice that, so that a board that runs for long (a benchmark, a service) does
+   * not keep every byte it ever moved.
+   */
   readonly log: MockI2cTransferRecord[] = [];
   readonly faults = new BusFaults();
   private readonly clock: Clock;
   private readonly bitUs: number;
   private readonly byAddr = new Map<number, I2cSlaveModel>();
   private busTime = { transactions: 0, wireUs: 0, overheadUs: 0 };
+
+  private record(r: MockI2cTransferRecord): void {
+    this.log.push(r);
+    if (this.log.length >= 2 * MOCK_LOG_KEEP) this.log.splice(0, this.log.length - MOCK_LOG_KEEP);
+  }
 
   constructor(opts: MockI2cOptions) {
     this.name = opts.name;
@@ -189,13 +199,13 @@ export class MockI2cController implements I2cController {
       yield wire(1);
     }
     if (error) {
-      this.log.push({ msgs: records, error: error.code });
+      this.record({ msgs: records, error: error.code });
       throw error;
     }
     if (fault) {
-      this.log.push({ msgs: records, error: fault.code });
+      this.record({ msgs: records, error: fault.code });
       throw new HilError(fault.code, `${this.name}: injected bus error after the transfer`);
     }
-    this.log.push({ msgs: records });
+    this.record({ msgs: records });
   }
 }

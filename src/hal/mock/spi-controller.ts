@@ -17,7 +17,7 @@ import { HilError, type ErrnoCode } from '../../abi/errno';
 import type { Clock } from '../clock';
 import type { PartPins } from '../gpio';
 import type { SpiController, SpiDevice, SpiDeviceOptions, SpiTransfer } from '../spi';
-import { BusFaults } from './faults';
+import { BusFaults, MOCK_LOG_KEEP } from './faults';
 import type { SpiSlaveModel } from './spi-slave';
 import { paceSteps, resolveTiming, runSteps, SPI_TIMING_RPI, spiXferWireUs, type BusSteps, type MockBusTime, type SpiTiming } from './timing';
 
@@ -50,6 +50,11 @@ export interface MockSpiOptions {
 
 export class MockSpiController implements SpiController {
   readonly name: string;
+  /**
+   * Transactions as the bus saw them, oldest first: the most recent {@link MOCK_LOG_KEEP} once
+   * the log reaches twice that, so that a board that runs for long (a benchmark, a service) does
+   * not keep every byte it ever moved.
+   */
   readonly log: MockTransactionRecord[] = [];
   readonly faults = new BusFaults();
   /** The timing model's overheads, or undefined when it is off. */
@@ -58,6 +63,11 @@ export class MockSpiController implements SpiController {
   private readonly clock: Clock;
   readonly maxTransferBytes: number;
   private busTime = { transactions: 0, wireUs: 0, overheadUs: 0 };
+
+  private record(r: MockTransactionRecord): void {
+    this.log.push(r);
+    if (this.log.length >= 2 * MOCK_LOG_KEEP) this.log.splice(0, this.log.length - MOCK_LOG_KEEP);
+  }
 
   constructor(opts: MockSpiOptions) {
     this.name = opts.name;
@@ -118,7 +128,7 @@ export class MockSpiController implements SpiController {
     const model = this.models.get(opts.chipSelect);
     const records: MockXferRecord[] = [];
     const fail = (code: ErrnoCode, when: string): HilError => {
-      this.log.push({ chipSelect: opts.chipSelect, xfers: records, error: code });
+      this.record({ chipSelect: opts.chipSelect, xfers: records, error: code });
       return new HilError(code, `${this.name}: injected bus error on chip select ${opts.chipSelect}${when}`);
     };
     if (t) {
@@ -158,7 +168,7 @@ export class MockSpiController implements SpiController {
     model?.deselect();
     // the whole transaction reached the chip, but the controller reports a failure
     if (fault) throw fail(fault.code, ' after the transaction');
-    this.log.push({ chipSelect: opts.chipSelect, xfers: records });
+    this.record({ chipSelect: opts.chipSelect, xfers: records });
   }
 }
 

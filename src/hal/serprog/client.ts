@@ -9,7 +9,10 @@
  */
 import { HilError } from '../../abi/errno';
 import type { ByteChannel } from './channel';
-import { ACK, CMD, findSyncPair, NAK } from './protocol';
+import { ACK, CMD, NAK } from './protocol';
+
+/** NOPs sent before SYNCNOP: each one completes a parameter byte of a command left half way. */
+const FLUSH_NOPS = 8;
 
 export interface SerprogClientOptions {
   /** Longest wait for an answer beyond the time its bytes take on the wire (default 1000 ms). */
@@ -48,16 +51,23 @@ export class SerprogClient {
   /**
    * Finds the command boundary: NOPs flush a half-parsed command's parameters, then SYNCNOP is
    * repeated until its NAK,ACK pair comes back, and a final NOP must answer exactly ACK.
+   *
+   * A programmer that was idle answers the eight NOPs and the SYNCNOP with exactly eight ACKs and
+   * NAK,ACK: then nothing else can be in flight and the NOP confirms at once, so opening costs two
+   * round trips and no waiting. Anything else before the pair (a command left half way, line
+   * noise, answers of an earlier session) may have more answers on their way, so the input is
+   * drained until it is quiet before the confirming NOP.
    */
   async sync(attempts = 8): Promise<void> {
     const ch = this.channel;
-    const quick = Math.max(50, Math.min(this.timeoutMs, 250));
-    await ch.write(new Uint8Array(8)); // 8 NOPs
-    await this.drain(quick);
+    const quiet = Math.max(20, Math.min(this.timeoutMs, 50));
+    ch.discardInput();
+    await ch.write(Uint8Array.of(...new Array<number>(FLUSH_NOPS).fill(CMD.NOP), CMD.SYNCNOP));
     for (let a = 0; a < attempts; a++) {
-      await ch.write(Uint8Array.of(CMD.SYNCNOP));
-      if (!(await this.scanForSyncPair(this.timeoutMs))) continue;
-      await this.drain(Math.min(quick, 50)); // answers to earlier SYNCNOPs still in flight
+      if (a > 0) await ch.write(Uint8Array.of(CMD.SYNCNOP));
+      const clean = await this.scanForSyncPair(this.timeoutMs, a === 0 ? FLUSH_NOPS : -1);
+      if (clean === undefined) continue;
+      if (!clean) await this.drain(quiet); // answers to earlier commands may still be in flight
       await ch.write(Uint8Array.of(CMD.NOP));
       const b = await ch.read(1, this.timeoutMs).catch(passDead);
       if (b?.[0] === ACK) {
@@ -76,9 +86,13 @@ export class SerprogClient {
     frame[0] = cmd;
     frame.set(params, 1);
     const ch = this.channel;
+    // The answer is awaited while the write completes: a write's callback comes after the bytes
+    // left, which can be after the answer is back (serialport writes from libuv's thread pool).
+    const written = ch.write(frame);
+    written.catch(() => undefined); // observed below; a failed write also fails the read
     try {
-      await ch.write(frame);
       const first = (await ch.read(1, this.budget(frame.length)))[0]!;
+      await written;
       if (first === NAK) throw new SerprogNak(cmd, `serprog programmer on ${ch.name} refused ${cmdName(cmd)} (NAK)`);
       if (first !== ACK) {
         throw new HilError('EPROTO', `serprog programmer on ${ch.name} answered ${cmdName(cmd)} with 0x${first.toString(16)} instead of ACK/NAK: the stream was out of step; re-synchronised, retry the operation`);
@@ -108,17 +122,26 @@ export class SerprogClient {
     }
   }
 
-  private async scanForSyncPair(timeoutMs: number): Promise<boolean> {
+  /**
+   * Reads until a NAK,ACK pair: undefined if none came in time; true when exactly `acks` ACKs
+   * came before it and nothing else (an idle programmer answering our NOPs), false otherwise.
+   */
+  private async scanForSyncPair(timeoutMs: number, acks: number): Promise<boolean | undefined> {
     const deadline = Date.now() + timeoutMs;
-    let seen: number[] = [];
+    let prev = -1;
+    let before = 0;
+    let clean = true;
     while (Date.now() < deadline) {
       const b = await this.channel.read(1, Math.max(1, deadline - Date.now())).catch(passDead);
-      if (!b) return false;
-      seen.push(b[0]!);
-      if (findSyncPair(Uint8Array.from(seen)) >= 0) return true;
-      if (seen.length > 2) seen = seen.slice(-2);
+      if (!b) return undefined;
+      const x = b[0]!;
+      if (prev === NAK && x === ACK) return clean && before === acks + 1;
+      if (x !== ACK && x !== NAK) clean = false;
+      if (prev === NAK) clean = false; // a NAK not followed by ACK
+      prev = x;
+      before++;
     }
-    return false;
+    return undefined;
   }
 
   /** Reads and drops input until `quietMs` pass with nothing arriving. */

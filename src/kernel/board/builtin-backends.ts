@@ -6,7 +6,6 @@
  */
 import type { At24Config, At25Config } from '../../abi/device-config';
 import { busClockHz, chipSelect, controllerInfo, type DtNode, gpiochipNames, i2cDevBus, modelWriteCycleUs, propBool, propU32, serprogSettings, spidevBus } from '../../devicetree';
-import { openGpioChip } from '../../hal/gpiochip';
 import { At24Model } from '../../hal/mock/at24-model';
 import { At25Model } from '../../hal/mock/at25-model';
 import { MockGpioController } from '../../hal/mock/gpio-controller';
@@ -14,10 +13,19 @@ import { MockI2cController } from '../../hal/mock/i2c-controller';
 import { FileImage, ImageError, type MemoryStore } from '../../hal/mock/image';
 import { MockSpiController } from '../../hal/mock/spi-controller';
 import type { Clock } from '../../hal/clock';
-import { createI2cDevController } from '../../hal/i2cdev';
-import { createSerprogController } from '../../hal/serprog';
-import { createSpidevController } from '../../hal/spidev';
 import { type Backend, BackendConfigError, type BackendContext, BackendRegistry } from './backend';
+
+/*
+ * The hardware backends' modules are loaded when a board first opens one of their controllers:
+ * a command on the mock board (or on a board with only spidev) does not pay for loading the
+ * others (their native packages are loaded later still, see hal/native.ts).
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const spidev = (): typeof import('../../hal/spidev') => require('../../hal/spidev') as typeof import('../../hal/spidev');
+const serprog = (): typeof import('../../hal/serprog') => require('../../hal/serprog') as typeof import('../../hal/serprog');
+const i2cdev = (): typeof import('../../hal/i2cdev') => require('../../hal/i2cdev') as typeof import('../../hal/i2cdev');
+const gpiochip = (): typeof import('../../hal/gpiochip') => require('../../hal/gpiochip') as typeof import('../../hal/gpiochip');
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** What every simulated part takes from its node and the context: clock, write cycle, image. */
 function modelOptions(ctx: BackendContext, node: DtNode, config: At24Config | At25Config): { clock: Clock; writeCycleUs: number; store?: MemoryStore } {
@@ -96,7 +104,7 @@ export const SPIDEV: Backend = {
   name: 'spidev',
   simulated: false,
   where: (node, dev) => `/dev/spidev${spidevBus(node)}.${chipSelect(dev)}`,
-  open: async (node) => createSpidevController({ busNumber: spidevBus(node) }),
+  open: async (node) => spidev().createSpidevController({ busNumber: spidevBus(node) }),
 };
 
 export const SERPROG: Backend = {
@@ -107,7 +115,7 @@ export const SERPROG: Backend = {
   where: (node, _dev, ctx) => `serprog ${ctx.serialPort ?? serprogSettings(node).port}`,
   async open(node, _parts, ctx) {
     const s = serprogSettings(node);
-    return createSerprogController({ port: ctx.serialPort ?? s.port, baudRate: s.baudRate });
+    return serprog().createSerprogController({ port: ctx.serialPort ?? s.port, baudRate: s.baudRate });
   },
 };
 
@@ -117,7 +125,7 @@ export const I2C_DEV: Backend = {
   name: 'i2c-dev',
   simulated: false,
   where: (node) => i2cDevBus(node).devPath,
-  open: async (node) => createI2cDevController({ busNumber: i2cDevBus(node).bus }),
+  open: async (node) => i2cdev().createI2cDevController({ busNumber: i2cDevBus(node).bus }),
 };
 
 /** The Raspberry Pi's GPIO through the Linux GPIO character device, found by chip label. */
@@ -127,7 +135,7 @@ export const GPIOCHIP: Backend = {
   name: 'gpiochip',
   simulated: false,
   where: (node) => `GPIO chip ${gpiochipNames(node).join(' or ')}`,
-  open: async (node) => openGpioChip({ chip: gpiochipNames(node) }),
+  open: async (node) => gpiochip().openGpioChip({ chip: gpiochipNames(node) }),
 };
 
 export const BUILTIN_BACKENDS: readonly Backend[] = [MOCK_SPI, MOCK_I2C, MOCK_GPIO, SPIDEV, SERPROG, I2C_DEV, GPIOCHIP];

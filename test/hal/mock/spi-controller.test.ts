@@ -5,6 +5,7 @@
 import { VirtualClock } from '../../../src/hal/clock';
 import type { SpiSlaveModel } from '../../../src/hal/mock/spi-slave';
 import { MockSpiController } from '../../../src/hal/mock/spi-controller';
+import { MOCK_LOG_KEEP } from '../../../src/hal/mock/faults';
 
 class Recorder implements SpiSlaveModel {
   readonly events: string[] = [];
@@ -74,4 +75,13 @@ test('injected bus error: nothing sent, part of the transaction sent, or all of 
   await expect(dev.transfer(xfers)).rejects.toMatchObject({ code: 'ETIMEDOUT' });
   expect(chip.events.filter((e) => e === '2')).toHaveLength(2);
   expect(bus.log.map((r) => r.error)).toEqual(['EIO', 'EIO', undefined, 'ETIMEDOUT']);
+});
+
+test('the log keeps the most recent transactions, not every byte a long-running board ever moved', async () => {
+  const { bus, dev } = await setup();
+  for (let i = 0; i < 2 * MOCK_LOG_KEEP + 10; i++) await dev.transfer([{ tx: Uint8Array.of(i & 0xff, i >> 8), len: 2 }]);
+  expect(bus.log.length).toBeLessThan(2 * MOCK_LOG_KEEP);
+  expect(bus.log.length).toBeGreaterThanOrEqual(MOCK_LOG_KEEP);
+  const last = 2 * MOCK_LOG_KEEP + 9;
+  expect(Array.from(bus.log[bus.log.length - 1]!.xfers[0]!.tx)).toEqual([last & 0xff, last >> 8]);
 });

@@ -75,3 +75,18 @@ test('stuck deeper than one round of NOPs: EIO rather than a hang, and the next 
   expect(ch.emulator.seen.filter((c) => c === CMD.O_SPIOP)).toHaveLength(1);
   expect(at25.memory.subarray(0x40, 0x44)).toEqual(Uint8Array.of(0x11, 0x22, 0x33, 0x44)); // a stream of zeros writes nothing
 });
+
+test('an idle programmer opens without waiting for the line to go quiet: eight ACKs and NAK,ACK prove nothing else is in flight', async () => {
+  const { ch } = setup();
+  let timedOut = 0;
+  const read = ch.read.bind(ch);
+  ch.read = (n, ms) =>
+    read(n, ms).catch((e: unknown) => {
+      if (e instanceof HilError && e.code === 'ETIMEDOUT') timedOut++;
+      throw e;
+    });
+  const ctl = await SerprogController.overChannel(ch, { timeoutMs: 60_000 });
+  expect(sentSince(ch, 0).slice(0, 10)).toEqual(['NOP', 'NOP', 'NOP', 'NOP', 'NOP', 'NOP', 'NOP', 'NOP', 'SYNCNOP', 'NOP']);
+  expect(timedOut).toBe(0); // no read was left to run out its time (the old sync drained until 250 ms of silence, twice)
+  await ctl.close();
+});
