@@ -176,13 +176,16 @@ export class Hilbridge {
       // The kernel's boot validates the board; only absent hardware is not the configuration's fault.
       throw e instanceof HilError && !(e instanceof UnavailableError) ? asConfigError(e) : e;
     }
+    const hb = new Hilbridge(kernel, board, tree);
     try {
       for (const name of images.keys()) {
         let dev: DeviceInfo;
         try {
-          dev = kernel.device(name);
-        } catch {
-          throw new ConfigError('ENOENT', `--image names ${name}, but the board has no such device (devices: ${kernel.devices().map((d) => d.name).join(', ')})`);
+          dev = hb.device(name);
+        } catch (e) {
+          // A device the board names but cannot use says why (its node's own error); any other name lists the devices.
+          if (e instanceof HilError && e.code !== 'ENOENT') throw asConfigError(e);
+          throw new ConfigError('ENOENT', `--image names ${name}, but the board has no such device (devices: ${kernel.devices().map((d) => d.name).join(', ') || 'none'})`);
         }
         if (!dev.simulated) {
           throw new ConfigError('EINVAL', `--image backs simulated parts only; ${dev.name} is on ${dev.bus} via ${dev.backend} (a real chip): use dump/write with a file instead`);
@@ -196,7 +199,7 @@ export class Hilbridge {
       if (gone) throw new ConfigError(gone.error.code, `--image: ${gone.error.message}`);
       throw e;
     }
-    return new Hilbridge(kernel, board, tree);
+    return hb;
   }
 
   info(): BoardInfo {

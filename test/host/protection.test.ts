@@ -99,7 +99,7 @@ describe('through the CLI, on the real spidev backend (bus log from the emulated
   ])('%s over the protected half: exit 1, EROFS, no WREN or WRITE on the wire', async (_what, args) => {
     const input = t.file('data.bin', Buffer.alloc(0x200, 0x11));
     const from = server.log.length;
-    const r = await runCli(['--board', board, ...args(input)], { env: env() });
+    const r = await runCli(['--board', board, ...args(input), '--yes'], { env: env() });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^hilbridge: EROFS: eeprom0: \[\d+, \d+\) overlaps the block-protected range \[16384, 32768\) \(BP = upper-half\)/);
     expect(server.log.length).toBeGreaterThan(from); // it did talk to the chip: the status register
@@ -111,7 +111,7 @@ describe('through the CLI, on the real spidev backend (bus log from the emulated
   test('the same write below the protected half goes through', async () => {
     const input = t.file('low.bin', Buffer.alloc(0x80, 0x22));
     const from = server.log.length;
-    const r = await runCli(['--board', board, 'write', 'eeprom0', '0x3f00', '--in', input], { env: env() });
+    const r = await runCli(['--board', board, 'write', 'eeprom0', '0x3f00', '--in', input, '--yes'], { env: env() });
     expect(r.code).toBe(0);
     expect(writesOnWire(from).filter((op) => op === AT25_OP.WRITE)).toHaveLength(2);
     expect(chip.memory.subarray(0x3f00, 0x3f80).every((b) => b === 0x22)).toBe(true);

@@ -217,7 +217,7 @@ function usable<P>(board: Board, nodes: readonly DtNode[], config: (node: DtNode
 
 /** EEPROM nodes under a node no backend drives (an unknown or misspelt controller compatible). */
 function ignoreOrphans(board: Board, node: DtNode, registry: BackendRegistry): void {
-  const parts = node.children.filter((c) => enabledPath(c) && (compatibles(c).includes(SPI_EEPROM) || compatibles(c).includes(I2C_EEPROM)));
+  const parts = node.children.filter((c) => enabledPath(c) && eepromFamily(c) !== undefined);
   if (parts.length === 0) return;
   const known = registry
     .all()
