@@ -43,6 +43,12 @@ const NO_ARGS_SLOTS = SLOT_ARGS + MAX_WIRE_SLOTS;
 type Result = readonly [number, number];
 
 /** The raw synchronous protocol on the thread's own page. */
+
+/** A request the kernel has not answered yet. */
+function inFlight(state: number): boolean {
+  return state === PAGE_STATE.REQUEST || state === PAGE_STATE.SERVING;
+}
+
 class SyncEngine {
   private readonly ctl: Int32Array;
   private readonly slots: Float64Array;
@@ -70,10 +76,11 @@ class SyncEngine {
       do {
         const at = race.chance(0.85) ? SLOT_ARGS + race.int(0, MAX_WIRE_SLOTS - 1) : race.pick([SLOT_R0, SLOT_R1]);
         slots[at] = race.pick([NaN, -1, 0.5, 2 ** 53, race.u32(), race.int(0, 64)]);
-      } while (performance.now() < until && Atomics.load(ctl, CTL_STATE) === PAGE_STATE.REQUEST);
+      } while (performance.now() < until && inFlight(Atomics.load(ctl, CTL_STATE)));
     }
+    // In flight until the kernel replies: REQUEST (not picked up yet), then SERVING (page.ts).
     let s: number;
-    while ((s = Atomics.load(ctl, CTL_STATE)) === PAGE_STATE.REQUEST) Atomics.wait(ctl, CTL_STATE, PAGE_STATE.REQUEST, 1000);
+    while (inFlight((s = Atomics.load(ctl, CTL_STATE)))) Atomics.wait(ctl, CTL_STATE, s, 1000);
     if (s === PAGE_STATE.DEAD) return 'dead';
     const r: Result = [slots[SLOT_R0]!, slots[SLOT_R1]!];
     Atomics.store(ctl, CTL_STATE, PAGE_STATE.IDLE);
