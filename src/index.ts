@@ -42,6 +42,7 @@ export { VirtualClock, RealClock, type Clock } from './hal/clock';
 export { loadTree, parseDts, parseDtsFile } from './devicetree';
 export { EEPROM_PARTS, findPart, partByName, partForCompatible, type At24Part, type At25Part, type EepromPart, type PartFacts, type PartRow } from './devicetree/parts';
 export { probeGpio, formatGpioProbe, type GpioProbe, type GpioControllerMatch, type GpioChipEntry } from './host/gpio-probe';
+export { startSpareWorker } from './host/prestart';
 export {
   checkImageFits,
   compareImage,

@@ -9,7 +9,7 @@
  * command line is parsed, the board is read and the kernel boots, and the driver thread adopts it.
  */
 import { installSignalHandlers } from './signals';
-import { startSpareWorker } from '../kernel/spare';
+import { startSpareWorker } from '../host/prestart';
 
 // First, before the rest of the command line loads: a signal during start-up gets a message and
 // 128 + its number, and a command that touches a device turns it into a clean stop.
