@@ -75,7 +75,10 @@ describePackage('the packed package, installed', () => {
     for (const f of ['package.json', 'README.md', 'LICENSE', 'examples/library.mjs', 'dts/mock.dts', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/user/index.js', 'dist/src/user/index.d.ts', 'dist/src/cli/main.js']) {
       expect({ f, shipped: files.has(f) }).toEqual({ f, shipped: true });
     }
-    for (const d of readdirSync(join(ROOT, 'docs'))) expect({ d, shipped: files.has(`docs/${d}`) }).toEqual({ d, shipped: true });
+    // Every file under docs/, its subdirectories included (docs/bench/ holds the benchmark's charts).
+    const docFiles = (dir: string): string[] =>
+      readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? docFiles(`${dir}/${e.name}`) : [`${dir}/${e.name}`]));
+    for (const d of docFiles('docs')) expect({ d, shipped: files.has(d) }).toEqual({ d, shipped: true });
     for (const b of readdirSync(join(ROOT, 'dts', 'bindings'))) expect({ b, shipped: files.has(`dts/bindings/${b}`) }).toEqual({ b, shipped: true });
     const devOnly = [...files].filter((f) => /^(test|bench|scripts|\.ci|dist\/bench|node_modules)\//.test(f) || /^(tsconfig.*\.json|jest.*\.config\.js|package-lock\.json)$/.test(f) || f.endsWith('.tsbuildinfo'));
     expect(devOnly).toEqual([]);
