@@ -52,9 +52,13 @@ export function formatResult(r: BenchResult): string {
     `writes: ${r.target.scratch.length ? r.target.scratch.map((s) => `${s.device} [0x${s.offset.toString(16)}, +${s.length})`).join(', ') : 'none (read-only run; --scratch DEV:OFF:LEN allows write rows)'}`,
     'times in microseconds; n = samples (per call: calls; batched: blocks of calls); sc = syscalls, tx = bus transactions per operation',
   ];
-  for (const g of ['syscall', 'driver', 'library', 'startup'] as const) {
+  // Sections in their numbered order: the row groups 1-3, idle (4), start to ready (5).
+  const groups = (gs: readonly Group[]): void => {
+    for (const g of gs) rowGroup(g);
+  };
+  const rowGroup = (g: Group): void => {
     const rows = r.rows.filter((x) => x.group === g);
-    if (rows.length === 0) continue;
+    if (rows.length === 0) return;
     out.push('', TITLES[g]);
     out.push(
       table(
@@ -63,7 +67,8 @@ export function formatResult(r: BenchResult): string {
         2,
       ),
     );
-  }
+  };
+  groups(['syscall', 'driver', 'library']);
   if (r.idle.length) {
     out.push('', '4. Idle CPU (whole process, driver threads waiting for requests)');
     out.push(
@@ -74,6 +79,7 @@ export function formatResult(r: BenchResult): string {
       ),
     );
   }
+  groups(['startup']);
   if (r.confinement.length) {
     out.push('', '6. What confinement costs: the same path confined (SES Compartment) and unconfined, medians side by side');
     out.push(

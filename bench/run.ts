@@ -46,6 +46,14 @@ import type { PlacementKey } from './placements';
 import { type GrowthSeries, growthSuite, type WholePartRow, wholePartSuite, type WriteRanges } from './suites/wholepart';
 import { type BenchDevice, type BenchTarget, cpuModel, defaultTiming, describeTarget, ranOn } from './target';
 
+/** The scratch ranges could not be put back (the run's own error, if any, is the cause's context). */
+class RestoreFailed extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = 'RestoreFailed';
+  }
+}
+
 export const SUITES = ['idle', 'syscall', 'driver', 'library', 'wholepart', 'growth', 'scale', 'tails', 'rss', 'cli', 'serprog'] as const;
 type Suite = (typeof SUITES)[number];
 
@@ -298,13 +306,17 @@ async function run(o: Options): Promise<{ result: BenchResult; restored: Restore
   } finally {
     if (guard) {
       progress('restoring the scratch ranges');
-      restored = await guard.restore();
+      try {
+        restored = await guard.restore();
+      } catch (e) {
+        throw new RestoreFailed(e);
+      }
     }
   }
 
   const rows = samples.rows();
   const scaleOn = ranOn({ ...target, board: 'scale board (generated; see bench/boards.ts)' }, 'software only');
-  for (const r of rows) r.ranOn = ranOn(target, r.group === 'syscall' || r.group === 'startup' ? timing : timing, first);
+  for (const r of rows) r.ranOn = ranOn(target, timing, first);
   if (has('driver')) checkSyscallsPerTransaction(rows, checks, ops);
   addRatios(rows);
   const device = first.name;
@@ -335,13 +347,14 @@ async function run(o: Options): Promise<{ result: BenchResult; restored: Restore
     cli: cli ? { ...cli, ranOn: ranOn(target.custom ? target : { ...target, board: 'dts/mock.dts (the CLI default)' }, timing, target.custom ? first : undefined) } : undefined,
     serprog: serprog ? { ...serprog, ranOn: { board: serprog.board, device: 'eeprom0', backend: 'serprog', busTiming: 'hardware', node: process.version, cpu: cpuModel() } } : undefined,
     skipped,
-    idle: idle.map((s) => ({ ...s, ranOn: ranOn(target, timing) })),
+    // The idle suite boots the default board unless the run is on the user's own.
+    idle: idle.map((s) => ({ ...s, ranOn: ranOn(target.custom ? target : { ...target, board: 'dts/mock.dts (the CLI default)' }, timing) })),
     confinement: confinementRows(rows),
     checks,
     targets: [],
     summary,
   };
-  return { result: { ...result, targets: targetsOf({ rows, wholePart, growth, scale, rss, cli, serprog, device }, summary) }, restored };
+  return { result: { ...result, targets: targetsOf({ rows, wholePart, growth, scale, rss, cli, serprog, device, tails }, summary) }, restored };
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -381,6 +394,11 @@ async function main(): Promise<number> {
     return result.checks.every((c) => c.ok) ? 0 : 1;
   } catch (e) {
     const sig = abortedBy() as (typeof SIGNALS)[number] | undefined;
+    if (e instanceof RestoreFailed) {
+      // Never claim a restore that did not happen: the chip may hold the bench's data.
+      process.stderr.write(`bench: ${sig ? `interrupted by ${sig}, and ` : ''}the scratch ranges could NOT be restored: ${e.message}; check the chip before using it\n`);
+      return sig ? 128 + SIGNO[sig] : 2;
+    }
     if (sig || e instanceof Interrupted) {
       process.stderr.write(`bench: interrupted${opts.scratch.length ? '; scratch ranges restored and verified' : ''}\n`);
       return 128 + SIGNO[sig ?? 'SIGINT'];

@@ -103,7 +103,7 @@ export class SyncTransport implements Transport {
     if (!picked || now - t0 < this.#pickupMs) this.#pickupMs = Math.min(PICKUP_MS, this.#pickupMs * 2);
     if (s !== PAGE_STATE.SERVING) {
       this.#window[slot] = Math.min(this.#spinMs, Math.max(this.#window[slot]! * 2, now - t0, 0.001));
-    } else if (s === PAGE_STATE.SERVING) {
+    } else {
       const cur = this.#window[slot]!;
       this.#window[slot] = cur >= 0.004 ? cur / 4 : 0;
     }

@@ -56,8 +56,9 @@ export interface I2cTiming {
 /**
  * i2c-dev on a Raspberry Pi; both are assumptions, not measurements.
  * - transactionUs 50: the spidev per-message cost above (15 µs) plus one scheduler wake-up,
- *   because i2c-bcm2835 always sleeps until its completion interrupt (a wake-up is ~35 µs on the
- *   project machine, see docs/benchmarks.md, and tens of microseconds on a Pi).
+ *   because i2c-bcm2835 always sleeps until its completion interrupt (a wake-up is 15-35 µs on the
+ *   project machine depending on its load: a null syscall without polling, two wake-ups, measured
+ *   32-70 µs in the runs docs/benchmarks.md records; tens of microseconds on a Pi).
  * - messageUs 5: i2c-bcm2835 starts the next message from its interrupt handler (interrupt
  *   latency and a few register writes).
  */
