@@ -28,6 +28,7 @@ import { Kernel } from '../../../src/kernel/kernel';
 import type { SpiDeviceApi, I2cDeviceApi } from '../../../src/user/device-api';
 import { after, harnessProgram, mockI2c, mockSpi, openEeprom, waitUntil } from '../lib/kernel';
 import { Prng } from '../lib/prng';
+import { runLog } from '../lib/violations';
 
 export interface CrashOptions {
   readonly seed: number;
@@ -132,12 +133,7 @@ interface Target {
 
 export async function runCrash(opts: CrashOptions): Promise<CrashResult> {
   const t0 = performance.now();
-  const log = opts.log ?? ((): void => undefined);
-  const violations: string[] = [];
-  const violate = (v: string): void => {
-    if (violations.length < 200) violations.push(v);
-    log(`VIOLATION: ${v}`);
-  };
+  const { log, violations, violate } = runLog(opts.log);
   const limitMs = opts.busFreeMs ?? 100;
   const k = await Kernel.boot({ tree: parseDts(CRASH_BOARD, 'crash-board.dts') });
   k.createPartition('crash-plan', 64);

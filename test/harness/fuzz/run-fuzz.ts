@@ -22,6 +22,7 @@ import { parseDts } from '../../../src/devicetree';
 import { Kernel } from '../../../src/kernel/kernel';
 import { endpointHandles, harnessProgram, mockI2c, mockSpi, openEeprom, rssMiB, sleep } from '../lib/kernel';
 import { Prng } from '../lib/prng';
+import { runLog } from '../lib/violations';
 import {
   EXPECT_KIND,
   type FuzzArgs,
@@ -177,12 +178,7 @@ function goodAt25(tx: Uint8Array): string | undefined {
 
 export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
   const t0 = performance.now();
-  const log = opts.log ?? ((): void => undefined);
-  const violations: string[] = [];
-  const violate = (v: string): void => {
-    if (violations.length < 200) violations.push(v);
-    log(`VIOLATION: ${v}`);
-  };
+  const { log, violations, violate } = runLog(opts.log);
   const onUncaught = (e: unknown): void => violate(`uncaught in the kernel's process: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   process.on('uncaughtException', onUncaught);
   process.on('unhandledRejection', onUncaught);

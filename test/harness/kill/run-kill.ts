@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../../src/kernel/paths';
 import { Prng } from '../lib/prng';
+import { runLog } from '../lib/violations';
 
 export interface KillOptions {
   readonly seed: number;
@@ -152,12 +153,7 @@ function readSidecar(file: string): { ok: boolean; status: number } {
 
 export async function runKill(opts: KillOptions): Promise<KillResult> {
   const t0 = performance.now();
-  const log = opts.log ?? ((): void => undefined);
-  const violations: string[] = [];
-  const violate = (v: string): void => {
-    if (violations.length < 200) violations.push(v);
-    log(`VIOLATION: ${v}`);
-  };
+  const { log, violations, violate } = runLog(opts.log);
   const dir = mkdtempSync(join(tmpdir(), 'hilbridge-kill-'));
   const board = join(dir, 'board.dts');
   writeFileSync(board, BOARD);

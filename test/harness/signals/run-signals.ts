@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../../src/kernel/paths';
 import { Prng } from '../lib/prng';
+import { runLog } from '../lib/violations';
 
 export interface SignalOptions {
   readonly seed: number;
@@ -102,12 +103,7 @@ function cli(args: readonly string[], signal?: { name: NodeJS.Signals; afterMs: 
 
 export async function runSignals(opts: SignalOptions): Promise<SignalResult> {
   const t0 = performance.now();
-  const log = opts.log ?? ((): void => undefined);
-  const violations: string[] = [];
-  const violate = (v: string): void => {
-    if (violations.length < 200) violations.push(v);
-    log(`VIOLATION: ${v}`);
-  };
+  const { log, violations, violate } = runLog(opts.log);
   const dir = mkdtempSync(join(tmpdir(), 'hilbridge-signals-'));
   const board = join(dir, 'board.dts');
   writeFileSync(board, BOARD);

@@ -17,6 +17,7 @@ import { parseDts } from '../../../src/devicetree';
 import { Kernel } from '../../../src/kernel/kernel';
 import { harnessProgram, mockI2c, mockSpi, openEeprom, rssMiB, sleep } from '../lib/kernel';
 import { Prng } from '../lib/prng';
+import { runLog } from '../lib/violations';
 
 export interface SoakOptions {
   readonly seed: number;
@@ -115,12 +116,7 @@ const REGION = 4096;
 const MiB = 1048576;
 
 export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
-  const log = opts.log ?? ((): void => undefined);
-  const violations: string[] = [];
-  const violate = (v: string): void => {
-    if (violations.length < 200) violations.push(v);
-    log(`VIOLATION: ${v}`);
-  };
+  const { log, violations, violate } = runLog(opts.log);
   const nClients = opts.clients ?? 4;
   const k = await Kernel.boot({ tree: parseDts(SOAK_BOARD, 'soak-board.dts') });
   const spi = mockSpi(k, 'spi0');
