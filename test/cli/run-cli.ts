@@ -1,58 +1,15 @@
 /**
- * Runs the built `hilbridge` binary (dist/src/cli/main.js) as a user would: a child process with
- * arguments, optional environment and standard input, collecting standard output (as bytes and
- * text), standard error and the exit code. `npm test` builds dist first (the pretest script).
+ * Running the built `hilbridge` binary (dist/src/cli/main.js) as a user would, for the CLI tests:
+ * runCli (test/helpers/cli-process.ts) and, here, what needs Jest or is for these tests only:
+ * --json runs, temporary directories and the one-chip mock board. `npm test` builds dist first
+ * (the pretest script).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type CliResult, type RunOptions, runCli } from '../helpers/cli-process';
 
-export const ROOT = join(__dirname, '..', '..');
-export const MAIN = join(ROOT, 'dist', 'src', 'cli', 'main.js');
-
-export interface CliResult {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stdoutBytes: Buffer;
-  readonly stderr: string;
-}
-
-export interface RunOptions {
-  readonly env?: NodeJS.ProcessEnv;
-  readonly nodeArgs?: readonly string[];
-  readonly cwd?: string;
-  /** Called once the child is running (e.g. to send it a signal later). */
-  readonly onSpawn?: (child: ChildProcess) => void;
-  readonly onStderr?: (text: string, child: ChildProcess) => void;
-}
-
-export function runCli(args: readonly string[], opts: RunOptions = {}): Promise<CliResult> {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: build first with npx tsc -p tsconfig.json`);
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env, ...opts.env };
-    if (!opts.env || !('HILBRIDGE_BOARD' in opts.env)) delete env.HILBRIDGE_BOARD;
-    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), MAIN, ...args], {
-      cwd: opts.cwd ?? ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    let err = '';
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => {
-      err += b.toString('utf8');
-      opts.onStderr?.(err, child);
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      const bytes = Buffer.concat(out);
-      resolve({ code, signal, stdout: bytes.toString('utf8'), stdoutBytes: bytes, stderr: err });
-    });
-    opts.onSpawn?.(child);
-  });
-}
+export { type CliResult, MAIN, ROOT, type RunOptions, runCli } from '../helpers/cli-process';
 
 /** Runs with `--json` and parses standard output as exactly one JSON object. */
 export async function runJson(args: readonly string[], opts: RunOptions = {}): Promise<CliResult & { json: Record<string, unknown> }> {

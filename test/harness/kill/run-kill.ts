@@ -13,11 +13,10 @@
  * or refused it before touching anything (a range the saved block protection covers: exit 1,
  * every page old).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packageRoot } from '../../../src/kernel/paths';
+import { runCli } from '../../helpers/cli-process';
 import { Prng } from '../lib/prng';
 import { runLog } from '../lib/violations';
 
@@ -108,32 +107,6 @@ const BOARD = `/dts-v1/;
 };
 `;
 
-interface Run {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stderr: string;
-  readonly ms: number;
-}
-
-/** Runs the built CLI; with `killAfterMs`, SIGKILLs it then (if it is still running). */
-function cli(args: readonly string[], killAfterMs?: number): Promise<Run> {
-  const main = join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const env = { ...process.env };
-    delete env.HILBRIDGE_BOARD;
-    const child: ChildProcess = spawn(process.execPath, [main, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env });
-    let stderr = '';
-    child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
-    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stderr, ms: performance.now() - t0 });
-    });
-  });
-}
-
 /** First offset block protection covers, from the status bits a sidecar holds. */
 function protectedFrom(size: number, status: number): number {
   const bp = (status >> 2) & 3;
@@ -169,7 +142,7 @@ export async function runKill(opts: KillOptions): Promise<KillResult> {
   try {
     // How long start-up and a whole-chip write take here (the kill moments are drawn from them).
     const calib = new Map<string, number>();
-    const st = await cli(['--board', board, '--image', `chip25=${join(dir, 'chip25.bin')}`, 'status', 'chip25']);
+    const st = await runCli(['--board', board, '--image', `chip25=${join(dir, 'chip25.bin')}`, 'status', 'chip25']);
     if (st.code !== 0) throw new Error(`calibration status failed: ${st.stderr}`);
     const startupMs = st.ms;
     for (const p of PARTS) {
@@ -177,7 +150,7 @@ export async function runKill(opts: KillOptions): Promise<KillResult> {
       const img = join(dir, `${p.name}.bin`);
       const input = join(dir, 'calib.bin');
       writeFileSync(input, new Prng(opts.seed, 4, 1e6).bytes(p.size / 4));
-      const r = await cli(['--board', board, '--image', `${p.name}=${img}`, 'write', p.name, '0', '--in', input, '--no-verify']);
+      const r = await runCli(['--board', board, '--image', `${p.name}=${img}`, 'write', p.name, '0', '--in', input, '--no-verify']);
       if (r.code !== 0) throw new Error(`calibration write of ${p.name} failed: ${r.stderr}`);
       calib.set(p.name, Math.max(100, (r.ms - startupMs) * 4));
     }
@@ -228,7 +201,7 @@ export async function runKill(opts: KillOptions): Promise<KillResult> {
       // Anywhere from start-up (image creation, boot) to a little past the end of the work.
       const total = startupMs + (calib.get(p.name)! * 1.2 * span) / p.size + 50;
       const delay = rng.int(0, Math.round(total));
-      const r = await cli(['--board', board, '--image', `${p.name}=${img}`, ...args], delay);
+      const r = await runCli(['--board', board, '--image', `${p.name}=${img}`, ...args], { kill: { signal: 'SIGKILL', afterMs: delay } });
       const what = `run ${i} (${op} ${args.slice(2).join(' ')} on ${p.name}${fresh ? ', new image' : ''}, kill at ${delay} ms)`;
 
       // What is on disk.
@@ -267,7 +240,7 @@ export async function runKill(opts: KillOptions): Promise<KillResult> {
       // The next run reads the chip without error, and reads the file.
       if (r.signal === 'SIGKILL') {
         const out = join(dir, 'dump.bin');
-        const d = await cli(['--board', board, '--image', `${p.name}=${img}`, 'dump', p.name, '--out', out]);
+        const d = await runCli(['--board', board, '--image', `${p.name}=${img}`, 'dump', p.name, '--out', out]);
         if (d.code !== 0) violate(`${what}: the next run could not read the image: ${d.stderr.trim()}`);
         else {
           rereads++;
