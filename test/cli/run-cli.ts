@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CliResult, type RunOptions, runCli } from '../helpers/cli-process';
+import { mockBoardDts } from '../helpers/dts-board';
 
 export { type CliResult, MAIN, ROOT, type RunOptions, runCli } from '../helpers/cli-process';
 
@@ -35,37 +36,10 @@ export function tempDir(prefix = 'hilbridge-cli-'): { dir: string; file: (name: 
 
 /** A one-SPI-EEPROM mock board; `writeCycleUs` sets the model's tWC (fast tests, slow interrupts). */
 export function mockBoard(opts: { size?: number; pageSize?: number; writeCycleUs?: number } = {}): string {
-  const size = opts.size ?? 4096;
-  const page = opts.pageSize ?? 32;
-  return `/dts-v1/;
-/ {
-	model = "cli test board";
-	#address-cells = <1>;
-	#size-cells = <0>;
-	spi0: spi@0 {
-		compatible = "hilbridge,mock-spi";
-		reg = <0>;
-		#address-cells = <1>;
-		#size-cells = <0>;
-		chip: eeprom@0 {
-			compatible = "atmel,at25";
-			reg = <0>;
-			spi-max-frequency = <5000000>;
-			size = <${size}>;
-			pagesize = <${page}>;
-			address-width = <16>;
-			hilbridge,model-write-cycle-us = <${opts.writeCycleUs ?? 100}>;
-		};
-	};
-	threads {
-		compatible = "hilbridge,threads";
-		chip_driver: chip-driver {
-			compatible = "hilbridge,user-thread";
-			program = "eeprom-server";
-			hilbridge,grants = <&chip>;
-			hilbridge,serves = <&chip>;
-		};
-	};
-};
-`;
+  return mockBoardDts({
+    model: 'cli test board',
+    rootCells: true,
+    spi: { parts: [{ label: 'chip', reg: 0, spiMaxHz: 5_000_000, size: opts.size ?? 4096, pageSize: opts.pageSize ?? 32, addressWidth: 16, writeCycleUs: opts.writeCycleUs ?? 100 }] },
+    threads: [{ serves: 'chip' }],
+  });
 }

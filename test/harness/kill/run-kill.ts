@@ -17,6 +17,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../helpers/cli-process';
+import { mockBoardDts } from '../../helpers/dts-board';
 import { Prng } from '../lib/prng';
 import { runLog } from '../lib/violations';
 
@@ -57,55 +58,12 @@ const PARTS: readonly Part[] = [
   { name: 'chip24', size: 16384, page: 64 },
 ];
 
-const BOARD = `/dts-v1/;
-/ {
-	model = "kill harness board";
-	spi0: spi@0 {
-		compatible = "hilbridge,mock-spi";
-		reg = <0>;
-		#address-cells = <1>;
-		#size-cells = <0>;
-		chip25: eeprom@0 {
-			compatible = "atmel,at25";
-			reg = <0>;
-			spi-max-frequency = <5000000>;
-			size = <32768>;
-			pagesize = <64>;
-			address-width = <16>;
-			hilbridge,model-write-cycle-us = <1500>;
-		};
-	};
-	i2c0: i2c@1 {
-		compatible = "hilbridge,mock-i2c";
-		reg = <1>;
-		#address-cells = <1>;
-		#size-cells = <0>;
-		chip24: eeprom@50 {
-			compatible = "atmel,at24";
-			reg = <0x50>;
-			size = <16384>;
-			pagesize = <64>;
-			address-width = <16>;
-			hilbridge,model-write-cycle-us = <1500>;
-		};
-	};
-	threads {
-		compatible = "hilbridge,threads";
-		chip25_driver: chip25-driver {
-			compatible = "hilbridge,user-thread";
-			program = "eeprom-server";
-			hilbridge,grants = <&chip25>;
-			hilbridge,serves = <&chip25>;
-		};
-		chip24_driver: chip24-driver {
-			compatible = "hilbridge,user-thread";
-			program = "eeprom-server";
-			hilbridge,grants = <&chip24>;
-			hilbridge,serves = <&chip24>;
-		};
-	};
-};
-`;
+const BOARD = mockBoardDts({
+  model: 'kill harness board',
+  spi: { parts: [{ label: 'chip25', reg: 0, spiMaxHz: 5_000_000, size: 32768, pageSize: 64, addressWidth: 16, writeCycleUs: 1500 }] },
+  i2c: { parts: [{ label: 'chip24', reg: 0x50, size: 16384, pageSize: 64, addressWidth: 16, writeCycleUs: 1500 }] },
+  threads: [{ serves: 'chip25' }, { serves: 'chip24' }],
+});
 
 /** First offset block protection covers, from the status bits a sidecar holds. */
 function protectedFrom(size: number, status: number): number {

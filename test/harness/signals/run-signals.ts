@@ -17,6 +17,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../helpers/cli-process';
+import { mockBoardDts } from '../../helpers/dts-board';
 import { Prng } from '../lib/prng';
 import { runLog } from '../lib/violations';
 
@@ -42,35 +43,11 @@ const SIGNO: Readonly<Record<string, number>> = { SIGINT: 2, SIGTERM: 15, SIGHUP
 const SIZE = 16384;
 const PAGE = 64;
 
-const BOARD = `/dts-v1/;
-/ {
-	model = "signal harness board";
-	spi0: spi@0 {
-		compatible = "hilbridge,mock-spi";
-		reg = <0>;
-		#address-cells = <1>;
-		#size-cells = <0>;
-		chip: eeprom@0 {
-			compatible = "atmel,at25";
-			reg = <0>;
-			spi-max-frequency = <5000000>;
-			size = <${SIZE}>;
-			pagesize = <${PAGE}>;
-			address-width = <16>;
-			hilbridge,model-write-cycle-us = <3000>;
-		};
-	};
-	threads {
-		compatible = "hilbridge,threads";
-		chip_driver: chip-driver {
-			compatible = "hilbridge,user-thread";
-			program = "eeprom-server";
-			hilbridge,grants = <&chip>;
-			hilbridge,serves = <&chip>;
-		};
-	};
-};
-`;
+const BOARD = mockBoardDts({
+  model: 'signal harness board',
+  spi: { parts: [{ label: 'chip', reg: 0, spiMaxHz: 5_000_000, size: SIZE, pageSize: PAGE, addressWidth: 16, writeCycleUs: 3000 }] },
+  threads: [{ serves: 'chip' }],
+});
 
 export async function runSignals(opts: SignalOptions): Promise<SignalResult> {
   const t0 = performance.now();
