@@ -57,27 +57,25 @@ function compatiblesOf(name: string, also: readonly string[], extra: readonly st
   return [...new Set([name, ...also].map(vendorCompatible).concat(extra.map((c) => c.toLowerCase())))];
 }
 
-const at25 = (name: string, size: number, pageSize: number, addressWidth: At25Part['addressWidth'], writeCycleMs: number, also: readonly string[] = [], extra: readonly string[] = []): At25Part & PartFacts => ({
-  kind: 'at25',
-  name,
-  size,
-  pageSize,
-  addressWidth,
-  writeCycleMs,
-  also,
-  compatibles: compatiblesOf(name, also, extra),
-});
+/** A row of the tables below (at25, at24); `extra` are compatibles besides the makers' ones for `name` and `also`. */
+function row<K extends EepromPart['kind'], W extends EepromPart['addressWidth']>(
+  kind: K,
+  name: string,
+  size: number,
+  pageSize: number,
+  addressWidth: W,
+  writeCycleMs: number,
+  also: readonly string[],
+  extra: readonly string[],
+): Omit<EepromPart, 'kind' | 'addressWidth'> & PartFacts & { readonly kind: K; readonly addressWidth: W } {
+  return { kind, name, size, pageSize, addressWidth, writeCycleMs, also, compatibles: compatiblesOf(name, also, extra) };
+}
+
+const at25 = (name: string, size: number, pageSize: number, addressWidth: At25Part['addressWidth'], writeCycleMs: number, also: readonly string[] = [], extra: readonly string[] = []): At25Part & PartFacts =>
+  row('at25', name, size, pageSize, addressWidth, writeCycleMs, also, extra);
 /** AT24 rows also answer to Linux's at24 compatible for their size ("atmel,24c256"), given as `linux`. */
-const at24 = (name: string, size: number, pageSize: number, addressWidth: At24Part['addressWidth'], writeCycleMs: number, also: readonly string[] = [], linux: readonly string[] = []): At24Part & PartFacts => ({
-  kind: 'at24',
-  name,
-  size,
-  pageSize,
-  addressWidth,
-  writeCycleMs,
-  also,
-  compatibles: compatiblesOf(name, also, linux),
-});
+const at24 = (name: string, size: number, pageSize: number, addressWidth: At24Part['addressWidth'], writeCycleMs: number, also: readonly string[] = [], linux: readonly string[] = []): At24Part & PartFacts =>
+  row('at24', name, size, pageSize, addressWidth, writeCycleMs, also, linux);
 
 /**
  * SPI parts with the AT25 command set. Geometry (size, page, address bytes) from the makers'

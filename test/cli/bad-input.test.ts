@@ -13,43 +13,19 @@ import { join } from 'node:path';
 import { VirtualClock } from '../../src/hal/clock';
 import { ModelServer } from '../emu/model-server';
 import { emuProcessEnv } from '../emu/remote';
+import { mockBoardDts } from '../helpers/dts-board';
 import { type CliResult, ROOT, runCli, tempDir } from './run-cli';
 
 const SIZE = 4096;
 const PATTERN = Buffer.from(Array.from({ length: SIZE }, (_, i) => (i * 13 + 7) & 0xff));
 
-const board = (part: string, extra = ''): string => `/dts-v1/;
-/ {
-	model = "bad input board";
-	spi0: spi@0 {
-		compatible = "hilbridge,mock-spi";
-		reg = <0>;
-		#address-cells = <1>;
-		#size-cells = <0>;
-		chip: eeprom@0 {
-${part}
-		};
-	};${extra}
-	threads {
-		compatible = "hilbridge,threads";
-		chip_driver: chip-driver {
-			compatible = "hilbridge,user-thread";
-			program = "eeprom-server";
-			hilbridge,grants = <&chip>;
-			hilbridge,serves = <&chip>;
-		};
-	};
-};
-`;
-const PART = `			compatible = "atmel,at25";
-			reg = <0>;
-			spi-max-frequency = <5000000>;
-			size = <${SIZE}>;
-			pagesize = <32>;
-			address-width = <16>;
-			hilbridge,model-write-cycle-us = <100>;`;
-const GOOD = board(PART);
-const withPart = (from: string, to: string): string => board(PART.replace(from, to));
+const GOOD = mockBoardDts({
+  model: 'bad input board',
+  spi: { parts: [{ label: 'chip', reg: 0, spiMaxHz: 5_000_000, size: SIZE, pageSize: 32, addressWidth: 16, writeCycleUs: 100 }] },
+  threads: [{ serves: 'chip' }],
+});
+/** The good board with `from` replaced by `to` in the part's node (each `from` below first appears there). */
+const withPart = (from: string, to: string): string => GOOD.replace(from, to);
 
 let t: ReturnType<typeof tempDir>;
 const root = process.getuid?.() === 0;

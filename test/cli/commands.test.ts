@@ -6,19 +6,11 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDts, type DtNode } from '../../src/devicetree';
 import { demoPattern } from '../../src/cli/commands/demo';
-import { mockBoard, ROOT, runCli, runJson, tempDir } from './run-cli';
+import { imageBoard, ROOT, runCli, runJson, tempDir } from './run-cli';
 
-let t: ReturnType<typeof tempDir>;
-let board: string;
-beforeAll(() => {
-  t = tempDir();
-  board = t.file('board.dts', mockBoard({ size: 4096, pageSize: 32, writeCycleUs: 100 }));
-});
-afterAll(() => t.cleanup());
-
+const t = imageBoard({ size: 4096, pageSize: 32, writeCycleUs: 100 });
 /** A fresh image file name for the test board's `chip`. */
-let seq = 0;
-const image = (): string => t.file(`chip-${++seq}.bin`);
+const image = (): string => t.image();
 
 describe('demo (npm start)', () => {
   test('writes across a page boundary, reads back through the driver thread, prints a hexdump and a summary', async () => {
@@ -42,7 +34,7 @@ describe('demo (npm start)', () => {
 
   test('runs on another board and device, and persists with --image', async () => {
     const img = image();
-    const r = await runJson(['--board', board, '--image', `chip=${img}`, 'demo', '--device', 'chip']);
+    const r = await runJson([...t.g(img), 'demo', '--device', 'chip']);
     expect(r.code).toBe(0);
     const j = r.json as { offset: number; length: number };
     expect(readFileSync(img).subarray(j.offset, j.offset + j.length)).toEqual(Buffer.from(demoPattern(j.length)));
@@ -85,26 +77,26 @@ describe('info and ps', () => {
 describe('write, read, verify, erase, dump across processes with --image', () => {
   test('a write in one run is read back by the next; formats hex, json, bin and --out', async () => {
     const img = image();
-    const w = await runCli(['--board', board, '--image', `chip=${img}`, 'write', 'chip', '0x1c', '--hex', 'de ad be ef 01 02 03 04 05']);
+    const w = await runCli([...t.g(img), 'write', 'chip', '0x1c', '--hex', 'de ad be ef 01 02 03 04 05']);
     expect(w.code).toBe(0);
     expect(w.stdout).toMatch(/wrote 9 bytes to chip at 0x1c\.\.0x24: 2 pages written, verified/);
     expect(statSync(img).size).toBe(4096);
 
-    const hex = await runCli(['--board', board, '--image', `chip=${img}`, 'read', 'chip', '0x1c', '9']);
+    const hex = await runCli([...t.g(img), 'read', 'chip', '0x1c', '9']);
     expect(hex.code).toBe(0);
     // Columns 0..11 of the first row are empty (3 characters each, one more after the 8th).
     expect(hex.stdout).toBe(`0010  ${' '.repeat(37)}de ad be ef  |${' '.repeat(12)}....|\n0020  01 02 03 04 05 ${' '.repeat(34)} |.....${' '.repeat(11)}|\n`);
 
-    const json = await runJson(['--board', board, '--image', `chip=${img}`, 'read', 'chip', '28', '10']);
+    const json = await runJson([...t.g(img), 'read', 'chip', '28', '10']);
     expect(json.json).toEqual({ device: 'chip', offset: 28, length: 10, data: 'deadbeef0102030405ff' });
-    const fmt = await runCli(['--board', board, '--image', `chip=${img}`, 'read', 'chip', '28', '2', '--format', 'json']);
+    const fmt = await runCli([...t.g(img), 'read', 'chip', '28', '2', '--format', 'json']);
     expect(JSON.parse(fmt.stdout)).toMatchObject({ data: 'dead' });
 
-    const bin = await runCli(['--board', board, '--image', `chip=${img}`, 'read', 'chip', '0x1c', '4', '--format', 'bin']);
+    const bin = await runCli([...t.g(img), 'read', 'chip', '0x1c', '4', '--format', 'bin']);
     expect(bin.stdoutBytes).toEqual(Buffer.from('deadbeef', 'hex'));
 
     const out = t.file('region.bin');
-    const o = await runCli(['--board', board, '--image', `chip=${img}`, 'read', 'chip', '0x1c', '4', '--out', out]);
+    const o = await runCli([...t.g(img), 'read', 'chip', '0x1c', '4', '--out', out]);
     expect(o.stdout).toMatch(/read 4 bytes of chip at 0x1c into .*region\.bin \(raw binary\)/);
     expect(readFileSync(out)).toEqual(Buffer.from('deadbeef', 'hex'));
   });
@@ -113,7 +105,7 @@ describe('write, read, verify, erase, dump across processes with --image', () =>
     const img = image();
     const data = Buffer.from(Array.from({ length: 100 }, (_, i) => (i * 37 + 11) & 0xff));
     const file = t.file('data.bin', data);
-    const g = ['--board', board, '--image', `chip=${img}`];
+    const g = t.g(img);
     expect((await runCli([...g, 'write', 'chip', '1k', '--in', file])).code).toBe(0);
     expect(readFileSync(img).subarray(1024, 1124)).toEqual(data);
 
@@ -133,11 +125,11 @@ describe('write, read, verify, erase, dump across processes with --image', () =>
 
   test('--dry-run lists the pages and writes nothing', async () => {
     const img = image();
-    const r = await runJson(['--board', board, '--image', `chip=${img}`, 'write', 'chip', '30', '--hex', '11 22 33 44 55', '--dry-run']);
+    const r = await runJson([...t.g(img), 'write', 'chip', '30', '--hex', '11 22 33 44 55', '--dry-run']);
     expect(r.code).toBe(0);
     expect(r.json).toMatchObject({ dryRun: true, refused: false, pages: [{ page: 0, from: 30, to: 31, bytes: 2 }, { page: 1, from: 32, to: 34, bytes: 3 }] });
     expect(readFileSync(img).every((b) => b === 0xff)).toBe(true);
-    const text = await runCli(['--board', board, '--image', `chip=${img}`, 'write', 'chip', '30', '--hex', '11 22 33 44 55', '--dry-run']);
+    const text = await runCli([...t.g(img), 'write', 'chip', '30', '--hex', '11 22 33 44 55', '--dry-run']);
     expect(text.stdout).toBe(
       'page 0 [0x0000..0x001f]: 2 bytes at 0x001e..0x001f (part of the page)\n' +
         'page 1 [0x0020..0x003f]: 3 bytes at 0x0020..0x0022 (part of the page)\n' +
@@ -147,7 +139,7 @@ describe('write, read, verify, erase, dump across processes with --image', () =>
 
   test('erase fills a range (default 0xff, --fill) and dump writes the whole device to a file', async () => {
     const img = image();
-    const g = ['--board', board, '--image', `chip=${img}`];
+    const g = t.g(img);
     const e = await runJson([...g, 'erase', 'chip', '--offset', '0x40', '--length', '0x30', '--fill', '0xa5']);
     expect(e.code).toBe(0);
     expect(e.json).toMatchObject({ offset: 64, length: 48, fill: 0xa5 });
@@ -221,7 +213,7 @@ describe('devicetree commands', () => {
 
   test('dt compile writes a DTB that dt show reads back', async () => {
     const out = t.file('board.dtb');
-    const r = await runJson(['dt', 'compile', board, '-o', out]);
+    const r = await runJson(['dt', 'compile', t.board, '-o', out]);
     expect(r.code).toBe(0);
     expect(r.json).toMatchObject({ out, bytes: statSync(out).size });
     expect(readFileSync(out).readUInt32BE(0)).toBe(0xd00dfeed);
@@ -232,7 +224,7 @@ describe('devicetree commands', () => {
   });
 
   test('HILBRIDGE_BOARD selects the board when --board is absent', async () => {
-    const r = await runJson(['info'], { env: { HILBRIDGE_BOARD: board } });
+    const r = await runJson(['info'], { env: { HILBRIDGE_BOARD: t.board } });
     expect(r.json).toMatchObject({ model: 'cli test board' });
   });
 });

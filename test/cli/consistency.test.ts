@@ -7,22 +7,14 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MAIN, mockBoard, runCli, runJson, tempDir } from './run-cli';
+import { imageBoard, MAIN, runCli, runJson } from './run-cli';
 
 // Each test runs the binary several times; on a loaded two-core machine that takes a while.
 jest.setTimeout(120_000);
 
-let t: ReturnType<typeof tempDir>;
-let board: string;
-beforeAll(() => {
-  t = tempDir();
-  board = t.file('board.dts', mockBoard({ size: 4096, pageSize: 32, writeCycleUs: 50 }));
-});
-afterAll(() => t.cleanup());
-
-let seq = 0;
-const chip = (fill = 0xff): string => t.file(`chip-${++seq}.bin`, Buffer.alloc(4096, fill));
-const g = (img: string): string[] => ['--board', board, '--image', `chip=${img}`];
+const t = imageBoard({ size: 4096, pageSize: 32, writeCycleUs: 50 });
+const chip = (fill = 0xff): string => t.image(fill);
+const g = (img: string): string[] => t.g(img);
 
 describe('offsets and lengths are taken the same way by every command', () => {
   test('write, verify, erase and blank take OFFSET (and LENGTH) as arguments, like read', async () => {

@@ -7,22 +7,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { formatSegments } from '../../src/formats';
-import { mockBoard, runCli, runJson, tempDir } from './run-cli';
+import { imageBoard, runCli, runJson } from './run-cli';
 
 // Each test runs the binary several times; on a loaded two-core machine that takes a while.
 jest.setTimeout(120_000);
 
-let t: ReturnType<typeof tempDir>;
-let board: string;
-beforeAll(() => {
-  t = tempDir();
-  board = t.file('board.dts', mockBoard({ size: 4096, pageSize: 32, writeCycleUs: 50 }));
-});
-afterAll(() => t.cleanup());
-
-let seq = 0;
-const chip = (fill = 0x11): string => t.file(`chip-${++seq}.bin`, Buffer.alloc(4096, fill));
-const g = (img: string): string[] => ['--board', board, '--image', `chip=${img}`];
+const t = imageBoard({ size: 4096, pageSize: 32, writeCycleUs: 50 });
+const chip = (fill = 0x11): string => t.image(fill);
+const g = (img: string): string[] => t.g(img);
 const bytes = (n: number, from: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (from + i) & 0xff);
 
 /** Two ranges with a gap, as a linker writes an EEPROM section: 0x10..0x2f and 0x100..0x107. */

@@ -1,58 +1,16 @@
 /**
- * Runs the built `hilbridge` binary (dist/src/cli/main.js) as a user would: a child process with
- * arguments, optional environment and standard input, collecting standard output (as bytes and
- * text), standard error and the exit code. `npm test` builds dist first (the pretest script).
+ * Running the built `hilbridge` binary (dist/src/cli/main.js) as a user would, for the CLI tests:
+ * runCli (test/helpers/cli-process.ts) and, here, what needs Jest or is for these tests only:
+ * --json runs, temporary directories and the one-chip mock board. `npm test` builds dist first
+ * (the pretest script).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type CliResult, type RunOptions, runCli } from '../helpers/cli-process';
+import { mockBoardDts } from '../helpers/dts-board';
 
-export const ROOT = join(__dirname, '..', '..');
-export const MAIN = join(ROOT, 'dist', 'src', 'cli', 'main.js');
-
-export interface CliResult {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stdoutBytes: Buffer;
-  readonly stderr: string;
-}
-
-export interface RunOptions {
-  readonly env?: NodeJS.ProcessEnv;
-  readonly nodeArgs?: readonly string[];
-  readonly cwd?: string;
-  /** Called once the child is running (e.g. to send it a signal later). */
-  readonly onSpawn?: (child: ChildProcess) => void;
-  readonly onStderr?: (text: string, child: ChildProcess) => void;
-}
-
-export function runCli(args: readonly string[], opts: RunOptions = {}): Promise<CliResult> {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: build first with npx tsc -p tsconfig.json`);
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env, ...opts.env };
-    if (!opts.env || !('HILBRIDGE_BOARD' in opts.env)) delete env.HILBRIDGE_BOARD;
-    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), MAIN, ...args], {
-      cwd: opts.cwd ?? ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    let err = '';
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => {
-      err += b.toString('utf8');
-      opts.onStderr?.(err, child);
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      const bytes = Buffer.concat(out);
-      resolve({ code, signal, stdout: bytes.toString('utf8'), stdoutBytes: bytes, stderr: err });
-    });
-    opts.onSpawn?.(child);
-  });
-}
+export { type CliResult, MAIN, ROOT, type RunOptions, runCli } from '../helpers/cli-process';
 
 /** Runs with `--json` and parses standard output as exactly one JSON object. */
 export async function runJson(args: readonly string[], opts: RunOptions = {}): Promise<CliResult & { json: Record<string, unknown> }> {
@@ -62,8 +20,15 @@ export async function runJson(args: readonly string[], opts: RunOptions = {}): P
   return { ...r, json: JSON.parse(lines[0]!) as Record<string, unknown> };
 }
 
+export interface TempDir {
+  readonly dir: string;
+  /** The path of `name` in the directory; with `content`, the file is written first. */
+  file(name: string, content?: string | Uint8Array): string;
+  cleanup(): void;
+}
+
 /** A temporary directory removed by the returned cleanup. */
-export function tempDir(prefix = 'hilbridge-cli-'): { dir: string; file: (name: string, content?: string | Uint8Array) => string; cleanup: () => void } {
+export function tempDir(prefix = 'hilbridge-cli-'): TempDir {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return {
     dir,
@@ -76,39 +41,58 @@ export function tempDir(prefix = 'hilbridge-cli-'): { dir: string; file: (name: 
   };
 }
 
+export interface MockBoardOptions {
+  readonly size?: number;
+  readonly pageSize?: number;
+  readonly writeCycleUs?: number;
+}
+
 /** A one-SPI-EEPROM mock board; `writeCycleUs` sets the model's tWC (fast tests, slow interrupts). */
-export function mockBoard(opts: { size?: number; pageSize?: number; writeCycleUs?: number } = {}): string {
-  const size = opts.size ?? 4096;
-  const page = opts.pageSize ?? 32;
-  return `/dts-v1/;
-/ {
-	model = "cli test board";
-	#address-cells = <1>;
-	#size-cells = <0>;
-	spi0: spi@0 {
-		compatible = "hilbridge,mock-spi";
-		reg = <0>;
-		#address-cells = <1>;
-		#size-cells = <0>;
-		chip: eeprom@0 {
-			compatible = "atmel,at25";
-			reg = <0>;
-			spi-max-frequency = <5000000>;
-			size = <${size}>;
-			pagesize = <${page}>;
-			address-width = <16>;
-			hilbridge,model-write-cycle-us = <${opts.writeCycleUs ?? 100}>;
-		};
-	};
-	threads {
-		compatible = "hilbridge,threads";
-		chip_driver: chip-driver {
-			compatible = "hilbridge,user-thread";
-			program = "eeprom-server";
-			hilbridge,grants = <&chip>;
-			hilbridge,serves = <&chip>;
-		};
-	};
-};
-`;
+export function mockBoard(opts: MockBoardOptions = {}): string {
+  return mockBoardDts({
+    model: 'cli test board',
+    rootCells: true,
+    spi: { parts: [{ label: 'chip', reg: 0, spiMaxHz: 5_000_000, size: opts.size ?? 4096, pageSize: opts.pageSize ?? 32, addressWidth: 16, writeCycleUs: opts.writeCycleUs ?? 100 }] },
+    threads: [{ serves: 'chip' }],
+  });
+}
+
+export interface ImageBoard extends Omit<TempDir, 'cleanup'> {
+  /** The board file: mockBoard(options), its one part labelled `chip`. */
+  readonly board: string;
+  /** A fresh image file name for `chip`; with `fill`, the file is written, the part's size of it. */
+  image(fill?: number): string;
+  /** The global options that run a command on the board, `chip` backed by `img`. */
+  g(img: string): string[];
+}
+
+/**
+ * What a test file that runs commands on `chip` of mockBoard(options), backed by image files,
+ * sets up: a temporary directory (made in beforeAll, removed in afterAll; call this at the top
+ * level of the file) holding board.dts, fresh image files in it, and the options naming both.
+ */
+export function imageBoard(options: MockBoardOptions = {}): ImageBoard {
+  let t: TempDir | undefined;
+  let board = '';
+  let seq = 0;
+  beforeAll(() => {
+    t = tempDir();
+    board = t.file('board.dts', mockBoard(options));
+  });
+  afterAll(() => t?.cleanup());
+  const made = (): TempDir => {
+    if (!t) throw new Error('imageBoard: used outside the tests of the file that set it up');
+    return t;
+  };
+  return {
+    get dir() {
+      return made().dir;
+    },
+    file: (name, content) => made().file(name, content),
+    get board() {
+      return board;
+    },
+    image: (fill) => made().file(`chip-${++seq}.bin`, fill === undefined ? undefined : Buffer.alloc(options.size ?? 4096, fill)),
+    g: (img) => ['--board', board, '--image', `chip=${img}`],
+  };
 }

@@ -1,7 +1,9 @@
 /**
  * Test helpers for hand-built records: an Intel HEX or S-record line from its fields, with the
- * checksum computed here (independently of src/formats), and text → bytes.
+ * checksum computed here (independently of src/formats), and text → bytes; and the reader of
+ * src/formats as the format tests call it.
  */
+import { type ImageFormat, ImageFormatError, parseImage, type SparseImage } from '../../src/formats';
 
 export const bytesOf = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'latin1'));
 
@@ -26,3 +28,29 @@ export function srecLine(type: number, address: number, data: readonly number[])
 
 export const IHEX_EOF = ':00000001FF';
 export const SREC_END = 'S9030000FC';
+
+export interface Reader {
+  /** `text` read as the format, from a file named `source`. */
+  parse(text: string): SparseImage;
+  /** The segments of an image as [address, bytes] pairs. */
+  segs(img: SparseImage): [number, number[]][];
+  /** The ImageFormatError reading `text` throws (an Error if it reads without one). */
+  fail(text: string): ImageFormatError;
+}
+
+export function reader(format: ImageFormat, source: string): Reader {
+  const parse = (text: string): SparseImage => parseImage(bytesOf(text), format, { source });
+  return {
+    parse,
+    segs: (img) => img.segments.map((s) => [s.address, [...s.data]]),
+    fail: (text) => {
+      try {
+        parse(text);
+      } catch (e) {
+        if (e instanceof ImageFormatError) return e;
+        throw e;
+      }
+      throw new Error('parsed without error');
+    },
+  };
+}

@@ -4,20 +4,10 @@
  * emits, and round trips through the writer and the reader.
  */
 import fc from 'fast-check';
-import { formatImage, formatSegments, ImageFormatError, parseImage, type SparseImage } from '../../src/formats';
-import { bytesOf, IHEX_EOF, ihexLine } from './build-records';
+import { formatImage, formatSegments, parseImage } from '../../src/formats';
+import { IHEX_EOF, ihexLine, reader } from './build-records';
 
-const parse = (text: string): SparseImage => parseImage(bytesOf(text), 'ihex', { source: 'chip.hex' });
-const segs = (img: SparseImage): [number, number[]][] => img.segments.map((s) => [s.address, [...s.data]]);
-const fail = (text: string): ImageFormatError => {
-  try {
-    parse(text);
-  } catch (e) {
-    if (e instanceof ImageFormatError) return e;
-    throw e;
-  }
-  throw new Error('parsed without error');
-};
+const { parse, segs, fail } = reader('ihex', 'chip.hex');
 
 describe('reading', () => {
   test('data records merge into sorted segments; gaps stay gaps', () => {
@@ -122,14 +112,7 @@ describe('refusals name the line and what is wrong', () => {
   });
 
   test('an empty file, and a file without data', () => {
-    const empty = (() => {
-      try {
-        parseImage(new Uint8Array(0), 'ihex', { source: 'chip.hex' });
-      } catch (e) {
-        return e as ImageFormatError;
-      }
-      throw new Error('no error');
-    })();
+    const empty = fail(''); // zero bytes
     expect(empty.code).toBe('ENODATA');
     expect(empty.message).toBe('chip.hex is empty (0 bytes); there is nothing to write or compare');
     const noData = fail(`\n${IHEX_EOF}\n`);

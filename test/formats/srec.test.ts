@@ -4,20 +4,10 @@
  * termination record; round trips through the writer and the reader.
  */
 import fc from 'fast-check';
-import { formatImage, formatSegments, ImageFormatError, parseImage, type SparseImage } from '../../src/formats';
-import { bytesOf, SREC_END, srecLine } from './build-records';
+import { formatImage, formatSegments, parseImage } from '../../src/formats';
+import { reader, SREC_END, srecLine } from './build-records';
 
-const parse = (text: string): SparseImage => parseImage(bytesOf(text), 'srec', { source: 'chip.s19' });
-const segs = (img: SparseImage): [number, number[]][] => img.segments.map((s) => [s.address, [...s.data]]);
-const fail = (text: string): ImageFormatError => {
-  try {
-    parse(text);
-  } catch (e) {
-    if (e instanceof ImageFormatError) return e;
-    throw e;
-  }
-  throw new Error('parsed without error');
-};
+const { parse, segs, fail } = reader('srec', 'chip.s19');
 const lines = (bytes: Uint8Array): string[] => Buffer.from(bytes).toString('latin1').trimEnd().split('\n');
 
 describe('reading', () => {

@@ -5,70 +5,23 @@
 import { join } from 'node:path';
 import { parseDts } from '../../src/devicetree';
 import { Kernel, type BootOptions } from '../../src/kernel/kernel';
+import { mockBoardDts } from './dts-board';
 
-export const TEST_BOARD = `/dts-v1/;
-/ {
-	model = "kernel test board";
-	gpio0: gpio@9 {
-		compatible = "hilbridge,mock-gpio";
-		reg = <9>;
-		gpio-controller;
-		#gpio-cells = <2>;
-		ngpios = <8>;
-	};
-	spi0: spi@0 {
-		compatible = "hilbridge,mock-spi";
-		reg = <0>;
-		#address-cells = <1>;
-		#size-cells = <0>;
-		max-transfer-bytes = <4096>;
-		eeprom0: eeprom@0 {
-			compatible = "atmel,at25";
-			reg = <0>;
-			spi-max-frequency = <5000000>;
-			size = <32768>;
-			pagesize = <64>;
-			address-width = <16>;
-			timeout = <20>;
-			hilbridge,model-write-cycle-us = <200>;
-		};
-		eeprom2: eeprom@1 {
-			compatible = "atmel,at25";
-			reg = <1>;
-			spi-max-frequency = <2000000>;
-			size = <8192>;
-			pagesize = <32>;
-			address-width = <16>;
-			hilbridge,model-write-cycle-us = <200>;
-			wp-gpios = <&gpio0 3 1>; /* active low, as the AT25's WP pin is */
-			hold-gpios = <&gpio0 4 1>; /* active low, as HOLD is */
-		};
-	};
-	i2c0: i2c@1 {
-		compatible = "hilbridge,mock-i2c";
-		reg = <1>;
-		#address-cells = <1>;
-		#size-cells = <0>;
-		eeprom1: eeprom@50 {
-			compatible = "atmel,at24";
-			reg = <0x50>;
-			size = <32768>;
-			pagesize = <64>;
-			hilbridge,model-write-cycle-us = <200>;
-		};
-	};
-	threads {
-		compatible = "hilbridge,threads";
-		eeprom0_driver: eeprom0-driver {
-			compatible = "hilbridge,user-thread";
-			program = "eeprom-server";
-			hilbridge,grants = <&eeprom0>;
-			hilbridge,serves = <&eeprom0>;
-			restart = "backoff";
-		};
-	};
-};
-`;
+export const TEST_BOARD = mockBoardDts({
+  model: 'kernel test board',
+  gpioLines: 8,
+  spi: {
+    maxTransferBytes: 4096,
+    parts: [
+      { label: 'eeprom0', reg: 0, spiMaxHz: 5_000_000, size: 32768, pageSize: 64, addressWidth: 16, timeoutMs: 20, writeCycleUs: 200 },
+      // WP and HOLD active low, as the AT25's pins are.
+      { label: 'eeprom2', reg: 1, spiMaxHz: 2_000_000, size: 8192, pageSize: 32, addressWidth: 16, writeCycleUs: 200, wp: { line: 3, activeLow: true }, hold: { line: 4, activeLow: true } },
+    ],
+  },
+  // No address-width: the size implies 16.
+  i2c: { parts: [{ label: 'eeprom1', reg: 0x50, size: 32768, pageSize: 64, writeCycleUs: 200 }] },
+  threads: [{ serves: 'eeprom0', restart: 'backoff' }],
+});
 
 export const HOSTILE = join(__dirname, '..', 'fixtures', 'programs', 'hostile.js');
 

@@ -26,8 +26,10 @@ import { AT25_SR, At25Model } from '../../../src/hal/mock/at25-model';
 import type { EepromHandle } from '../../../src/host/eeprom';
 import { Kernel } from '../../../src/kernel/kernel';
 import type { SpiDeviceApi, I2cDeviceApi } from '../../../src/user/device-api';
+import { mockBoardDts } from '../../helpers/dts-board';
 import { after, harnessProgram, mockI2c, mockSpi, openEeprom, waitUntil } from '../lib/kernel';
 import { Prng } from '../lib/prng';
+import { runLog } from '../lib/violations';
 
 export interface CrashOptions {
   readonly seed: number;
@@ -60,60 +62,28 @@ const PAGE = 64;
 const REGION_PAGES = 256; // the first 16 KiB of each part
 const fast = { maxRestarts: 1_000_000, backoffMs: 1, minRunMs: 0 };
 
-export const CRASH_BOARD = `/dts-v1/;
-/ {
-	model = "crash harness board";
-	spi0: spi@0 {
-		compatible = "hilbridge,mock-spi";
-		reg = <0>;
-		#address-cells = <1>;
-		#size-cells = <0>;
-		hilbridge,timing-model;
-		eeprom0: eeprom@0 {
-			compatible = "atmel,at25";
-			reg = <0>;
-			spi-max-frequency = <5000000>;
-			size = <32768>;
-			pagesize = <${PAGE}>;
-			address-width = <16>;
-			timeout = <50>;
-			hilbridge,model-write-cycle-us = <300>;
-		};
-		neighbour_spi: eeprom@1 {
-			compatible = "atmel,at25";
-			reg = <1>;
-			spi-max-frequency = <5000000>;
-			size = <8192>;
-			pagesize = <32>;
-			address-width = <16>;
-		};
-	};
-	i2c0: i2c@1 {
-		compatible = "hilbridge,mock-i2c";
-		reg = <1>;
-		#address-cells = <1>;
-		#size-cells = <0>;
-		clock-frequency = <1000000>;
-		hilbridge,timing-model;
-		eeprom1: eeprom@50 {
-			compatible = "atmel,at24";
-			reg = <0x50>;
-			size = <32768>;
-			pagesize = <${PAGE}>;
-			address-width = <16>;
-			timeout = <50>;
-			hilbridge,model-write-cycle-us = <300>;
-		};
-		neighbour_i2c: eeprom@51 {
-			compatible = "atmel,at24";
-			reg = <0x51>;
-			size = <4096>;
-			pagesize = <32>;
-			address-width = <16>;
-		};
-	};
-};
-`;
+/**
+ * The two drivers' parts, each with a neighbour on its bus for the bus-free probe; no driver
+ * threads in the board (the harness spawns its crashy ones).
+ */
+export const CRASH_BOARD = mockBoardDts({
+  model: 'crash harness board',
+  spi: {
+    timingModel: true,
+    parts: [
+      { label: 'eeprom0', reg: 0, spiMaxHz: 5_000_000, size: 32768, pageSize: PAGE, addressWidth: 16, timeoutMs: 50, writeCycleUs: 300 },
+      { label: 'neighbour_spi', reg: 1, spiMaxHz: 5_000_000, size: 8192, pageSize: 32, addressWidth: 16 },
+    ],
+  },
+  i2c: {
+    clockHz: 1_000_000,
+    timingModel: true,
+    parts: [
+      { label: 'eeprom1', reg: 0x50, size: 32768, pageSize: PAGE, addressWidth: 16, timeoutMs: 50, writeCycleUs: 300 },
+      { label: 'neighbour_i2c', reg: 0x51, size: 4096, pageSize: 32, addressWidth: 16 },
+    ],
+  },
+});
 
 interface Target {
   readonly device: string;
@@ -132,12 +102,7 @@ interface Target {
 
 export async function runCrash(opts: CrashOptions): Promise<CrashResult> {
   const t0 = performance.now();
-  const log = opts.log ?? ((): void => undefined);
-  const violations: string[] = [];
-  const violate = (v: string): void => {
-    if (violations.length < 200) violations.push(v);
-    log(`VIOLATION: ${v}`);
-  };
+  const { log, violations, violate } = runLog(opts.log);
   const limitMs = opts.busFreeMs ?? 100;
   const k = await Kernel.boot({ tree: parseDts(CRASH_BOARD, 'crash-board.dts') });
   k.createPartition('crash-plan', 64);

@@ -20,8 +20,10 @@
 import { ERRNO, errnoCode } from '../../../src/abi/errno';
 import { parseDts } from '../../../src/devicetree';
 import { Kernel } from '../../../src/kernel/kernel';
+import { type MockPart, mockBoardDts } from '../../helpers/dts-board';
 import { endpointHandles, harnessProgram, mockI2c, mockSpi, openEeprom, rssMiB, sleep } from '../lib/kernel';
 import { Prng } from '../lib/prng';
+import { runLog } from '../lib/violations';
 import {
   EXPECT_KIND,
   type FuzzArgs,
@@ -80,88 +82,48 @@ const HOSTILE_I2C: Readonly<Record<Tr, number>> = { sync: 0x54, port: 0x55 };
 const NOBODYS_CS = [3, 4, 5, 6, 7];
 const GOOD_I2C = 0x50;
 
-const at25 = (label: string, cs: number, extra = ''): string => `
-		${label}: eeprom@${cs} {
-			compatible = "atmel,at25";
-			reg = <${cs}>;
-			spi-max-frequency = <2000000>;
-			size = <8192>;
-			pagesize = <32>;
-			address-width = <16>;
-			hilbridge,model-write-cycle-us = <50>;${extra}
-		};`;
+/** The hostiles' targets, tripwires and endpoint-only parts: small and fast. */
+const at25 = (label: string, cs: number, wpLine?: number): MockPart => ({
+  label,
+  reg: cs,
+  spiMaxHz: 2_000_000,
+  size: 8192,
+  pageSize: 32,
+  addressWidth: 16,
+  writeCycleUs: 50,
+  wp: wpLine === undefined ? undefined : { line: wpLine, activeLow: true },
+});
+const at24 = (label: string, addr: number): MockPart => ({ label, reg: addr, size: 4096, pageSize: 32, addressWidth: 16, writeCycleUs: 20 });
 
-const at24 = (label: string, addr: number, cycle = 20): string => `
-		${label}: eeprom@${addr.toString(16)} {
-			compatible = "atmel,at24";
-			reg = <0x${addr.toString(16)}>;
-			size = <4096>;
-			pagesize = <32>;
-			address-width = <16>;
-			hilbridge,model-write-cycle-us = <${cycle}>;
-		};`;
-
-export const FUZZ_BOARD = `/dts-v1/;
-/ {
-	model = "syscall fuzzer board";
-	gpio0: gpio@9 {
-		compatible = "hilbridge,mock-gpio";
-		reg = <9>;
-		gpio-controller;
-		#gpio-cells = <2>;
-		ngpios = <8>;
-	};
-	spi0: spi@0 {
-		compatible = "hilbridge,mock-spi";
-		reg = <0>;
-		#address-cells = <1>;
-		#size-cells = <0>;
-		max-transfer-bytes = <4096>;
-		eeprom0: eeprom@0 {
-			compatible = "atmel,at25";
-			reg = <0>;
-			spi-max-frequency = <5000000>;
-			size = <32768>;
-			pagesize = <64>;
-			address-width = <16>;
-			timeout = <20>;
-			hilbridge,model-write-cycle-us = <200>;
-			wp-gpios = <&gpio0 0 1>;
-		};${at25('hs_sync', 1, '\n\t\t\twp-gpios = <&gpio0 1 1>;')}${at25('hs_port', 2, '\n\t\t\twp-gpios = <&gpio0 2 1>;')}${at25('trip_spi', 3)}${at25('vic_sync', 4)}${at25('vic_port', 5)}${at25('mort_sync', 6)}${at25('mort_port', 7)}
-	};
-	i2c0: i2c@1 {
-		compatible = "hilbridge,mock-i2c";
-		reg = <1>;
-		#address-cells = <1>;
-		#size-cells = <0>;
-		eeprom1: eeprom@50 {
-			compatible = "atmel,at24";
-			reg = <0x50>;
-			size = <32768>;
-			pagesize = <64>;
-			address-width = <16>;
-			hilbridge,model-write-cycle-us = <200>;
-		};${at24('hi_sync', 0x54)}${at24('hi_port', 0x55)}${at24('trip_i2c', 0x56)}
-	};
-	threads {
-		compatible = "hilbridge,threads";
-		eeprom0_driver: eeprom0-driver {
-			compatible = "hilbridge,user-thread";
-			program = "eeprom-server";
-			hilbridge,grants = <&eeprom0>;
-			hilbridge,serves = <&eeprom0>;
-			restart = "backoff";
-		};
-		eeprom1_driver: eeprom1-driver {
-			compatible = "hilbridge,user-thread";
-			program = "eeprom-server";
-			hilbridge,grants = <&eeprom1>;
-			hilbridge,serves = <&eeprom1>;
-			restart = "backoff";
-		};
-	};
-};
-`;
+export const FUZZ_BOARD = mockBoardDts({
+  model: 'syscall fuzzer board',
+  gpioLines: 8,
+  spi: {
+    maxTransferBytes: 4096,
+    parts: [
+      { label: 'eeprom0', reg: 0, spiMaxHz: 5_000_000, size: 32768, pageSize: 64, addressWidth: 16, timeoutMs: 20, writeCycleUs: 200, wp: { line: 0, activeLow: true } },
+      at25('hs_sync', HOSTILE_CS.sync, 1),
+      at25('hs_port', HOSTILE_CS.port, 2),
+      at25('trip_spi', 3),
+      at25('vic_sync', 4),
+      at25('vic_port', 5),
+      at25('mort_sync', 6),
+      at25('mort_port', 7),
+    ],
+  },
+  i2c: {
+    parts: [
+      { label: 'eeprom1', reg: GOOD_I2C, size: 32768, pageSize: 64, addressWidth: 16, writeCycleUs: 200 },
+      at24('hi_sync', HOSTILE_I2C.sync),
+      at24('hi_port', HOSTILE_I2C.port),
+      at24('trip_i2c', 0x56),
+    ],
+  },
+  threads: [
+    { serves: 'eeprom0', restart: 'backoff' },
+    { serves: 'eeprom1', restart: 'backoff' },
+  ],
+});
 
 const AT25_OPS = new Set([0x05, 0x06, 0x04]);
 
@@ -177,12 +139,7 @@ function goodAt25(tx: Uint8Array): string | undefined {
 
 export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
   const t0 = performance.now();
-  const log = opts.log ?? ((): void => undefined);
-  const violations: string[] = [];
-  const violate = (v: string): void => {
-    if (violations.length < 200) violations.push(v);
-    log(`VIOLATION: ${v}`);
-  };
+  const { log, violations, violate } = runLog(opts.log);
   const onUncaught = (e: unknown): void => violate(`uncaught in the kernel's process: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   process.on('uncaughtException', onUncaught);
   process.on('unhandledRejection', onUncaught);

@@ -13,12 +13,13 @@
  * or refused it before touching anything (a range the saved block protection covers: exit 1,
  * every page old).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packageRoot } from '../../../src/kernel/paths';
+import { runCli } from '../../helpers/cli-process';
+import { mockBoardDts } from '../../helpers/dts-board';
 import { Prng } from '../lib/prng';
+import { runLog } from '../lib/violations';
 
 export interface KillOptions {
   readonly seed: number;
@@ -57,81 +58,12 @@ const PARTS: readonly Part[] = [
   { name: 'chip24', size: 16384, page: 64 },
 ];
 
-const BOARD = `/dts-v1/;
-/ {
-	model = "kill harness board";
-	spi0: spi@0 {
-		compatible = "hilbridge,mock-spi";
-		reg = <0>;
-		#address-cells = <1>;
-		#size-cells = <0>;
-		chip25: eeprom@0 {
-			compatible = "atmel,at25";
-			reg = <0>;
-			spi-max-frequency = <5000000>;
-			size = <32768>;
-			pagesize = <64>;
-			address-width = <16>;
-			hilbridge,model-write-cycle-us = <1500>;
-		};
-	};
-	i2c0: i2c@1 {
-		compatible = "hilbridge,mock-i2c";
-		reg = <1>;
-		#address-cells = <1>;
-		#size-cells = <0>;
-		chip24: eeprom@50 {
-			compatible = "atmel,at24";
-			reg = <0x50>;
-			size = <16384>;
-			pagesize = <64>;
-			address-width = <16>;
-			hilbridge,model-write-cycle-us = <1500>;
-		};
-	};
-	threads {
-		compatible = "hilbridge,threads";
-		chip25_driver: chip25-driver {
-			compatible = "hilbridge,user-thread";
-			program = "eeprom-server";
-			hilbridge,grants = <&chip25>;
-			hilbridge,serves = <&chip25>;
-		};
-		chip24_driver: chip24-driver {
-			compatible = "hilbridge,user-thread";
-			program = "eeprom-server";
-			hilbridge,grants = <&chip24>;
-			hilbridge,serves = <&chip24>;
-		};
-	};
-};
-`;
-
-interface Run {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stderr: string;
-  readonly ms: number;
-}
-
-/** Runs the built CLI; with `killAfterMs`, SIGKILLs it then (if it is still running). */
-function cli(args: readonly string[], killAfterMs?: number): Promise<Run> {
-  const main = join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const env = { ...process.env };
-    delete env.HILBRIDGE_BOARD;
-    const child: ChildProcess = spawn(process.execPath, [main, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env });
-    let stderr = '';
-    child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
-    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stderr, ms: performance.now() - t0 });
-    });
-  });
-}
+const BOARD = mockBoardDts({
+  model: 'kill harness board',
+  spi: { parts: [{ label: 'chip25', reg: 0, spiMaxHz: 5_000_000, size: 32768, pageSize: 64, addressWidth: 16, writeCycleUs: 1500 }] },
+  i2c: { parts: [{ label: 'chip24', reg: 0x50, size: 16384, pageSize: 64, addressWidth: 16, writeCycleUs: 1500 }] },
+  threads: [{ serves: 'chip25' }, { serves: 'chip24' }],
+});
 
 /** First offset block protection covers, from the status bits a sidecar holds. */
 function protectedFrom(size: number, status: number): number {
@@ -152,12 +84,7 @@ function readSidecar(file: string): { ok: boolean; status: number } {
 
 export async function runKill(opts: KillOptions): Promise<KillResult> {
   const t0 = performance.now();
-  const log = opts.log ?? ((): void => undefined);
-  const violations: string[] = [];
-  const violate = (v: string): void => {
-    if (violations.length < 200) violations.push(v);
-    log(`VIOLATION: ${v}`);
-  };
+  const { log, violations, violate } = runLog(opts.log);
   const dir = mkdtempSync(join(tmpdir(), 'hilbridge-kill-'));
   const board = join(dir, 'board.dts');
   writeFileSync(board, BOARD);
@@ -173,7 +100,7 @@ export async function runKill(opts: KillOptions): Promise<KillResult> {
   try {
     // How long start-up and a whole-chip write take here (the kill moments are drawn from them).
     const calib = new Map<string, number>();
-    const st = await cli(['--board', board, '--image', `chip25=${join(dir, 'chip25.bin')}`, 'status', 'chip25']);
+    const st = await runCli(['--board', board, '--image', `chip25=${join(dir, 'chip25.bin')}`, 'status', 'chip25']);
     if (st.code !== 0) throw new Error(`calibration status failed: ${st.stderr}`);
     const startupMs = st.ms;
     for (const p of PARTS) {
@@ -181,7 +108,7 @@ export async function runKill(opts: KillOptions): Promise<KillResult> {
       const img = join(dir, `${p.name}.bin`);
       const input = join(dir, 'calib.bin');
       writeFileSync(input, new Prng(opts.seed, 4, 1e6).bytes(p.size / 4));
-      const r = await cli(['--board', board, '--image', `${p.name}=${img}`, 'write', p.name, '0', '--in', input, '--no-verify']);
+      const r = await runCli(['--board', board, '--image', `${p.name}=${img}`, 'write', p.name, '0', '--in', input, '--no-verify']);
       if (r.code !== 0) throw new Error(`calibration write of ${p.name} failed: ${r.stderr}`);
       calib.set(p.name, Math.max(100, (r.ms - startupMs) * 4));
     }
@@ -232,7 +159,7 @@ export async function runKill(opts: KillOptions): Promise<KillResult> {
       // Anywhere from start-up (image creation, boot) to a little past the end of the work.
       const total = startupMs + (calib.get(p.name)! * 1.2 * span) / p.size + 50;
       const delay = rng.int(0, Math.round(total));
-      const r = await cli(['--board', board, '--image', `${p.name}=${img}`, ...args], delay);
+      const r = await runCli(['--board', board, '--image', `${p.name}=${img}`, ...args], { kill: { signal: 'SIGKILL', afterMs: delay } });
       const what = `run ${i} (${op} ${args.slice(2).join(' ')} on ${p.name}${fresh ? ', new image' : ''}, kill at ${delay} ms)`;
 
       // What is on disk.
@@ -271,7 +198,7 @@ export async function runKill(opts: KillOptions): Promise<KillResult> {
       // The next run reads the chip without error, and reads the file.
       if (r.signal === 'SIGKILL') {
         const out = join(dir, 'dump.bin');
-        const d = await cli(['--board', board, '--image', `${p.name}=${img}`, 'dump', p.name, '--out', out]);
+        const d = await runCli(['--board', board, '--image', `${p.name}=${img}`, 'dump', p.name, '--out', out]);
         if (d.code !== 0) violate(`${what}: the next run could not read the image: ${d.stderr.trim()}`);
         else {
           rereads++;

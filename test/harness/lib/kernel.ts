@@ -1,15 +1,16 @@
 /**
  * Kernel-side helpers the harnesses share: compiled program paths, the library's EEPROM handle
- * over a booted kernel, reports from a thread, the handles of endpoints (through a probe thread),
- * and waiting for a condition with a deadline.
+ * over a booted kernel, the handles of endpoints (through a probe thread), and waiting for a
+ * condition with a deadline; and, passed on from test/helpers, the simulated buses of a kernel.
  */
 import { join } from 'node:path';
 import { replyError } from '../../../src/abi/ipc-interface';
-import { MockI2cController } from '../../../src/hal/mock/i2c-controller';
-import { MockSpiController } from '../../../src/hal/mock/spi-controller';
 import { EepromHandle } from '../../../src/host/eeprom';
 import type { Kernel } from '../../../src/kernel/kernel';
 import { packageRoot } from '../../../src/kernel/paths';
+import { reports } from '../../helpers/kernel-board';
+
+export { mockI2c, mockSpi } from '../../helpers/mock-bus';
 
 /** A compiled harness program (dist/test/harness/programs/NAME.js). */
 export function harnessProgram(name: string): string {
@@ -25,22 +26,6 @@ export function openEeprom(k: Kernel, name: string): Promise<EepromHandle> {
   });
 }
 
-/** The next `n` reports of a thread. */
-export function reports(k: Kernel, thread: string, n = 1): Promise<unknown[]> {
-  return new Promise((resolve) => {
-    const got: unknown[] = [];
-    const on = (name: string, data: unknown): void => {
-      if (name !== thread) return;
-      got.push(data);
-      if (got.length === n) {
-        k.off('report', on);
-        resolve(got);
-      }
-    };
-    k.on('report', on);
-  });
-}
-
 /** Handles of the endpoints of `devices`, learned by a thread that may call them. */
 export async function endpointHandles(k: Kernel, devices: readonly string[], probeName = 'probe'): Promise<Map<string, number>> {
   const got = reports(k, probeName);
@@ -48,18 +33,6 @@ export async function endpointHandles(k: Kernel, devices: readonly string[], pro
   const [objs] = (await got) as [{ handle: number; type: string; name: string }[]];
   await k.waitForThread(probeName);
   return new Map(objs.filter((o) => o.type === 'endpoint').map((o) => [o.name, o.handle]));
-}
-
-export function mockSpi(k: Kernel, bus: string): MockSpiController {
-  const c = k.controller(bus);
-  if (!(c instanceof MockSpiController)) throw new Error(`${bus} is not a simulated SPI bus`);
-  return c;
-}
-
-export function mockI2c(k: Kernel, bus: string): MockI2cController {
-  const c = k.controller(bus);
-  if (!(c instanceof MockI2cController)) throw new Error(`${bus} is not a simulated I2C bus`);
-  return c;
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -13,12 +13,13 @@
  *   the image holds the new data exactly up to there and the old data after.
  * In every case the next run reads the image.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packageRoot } from '../../../src/kernel/paths';
+import { runCli } from '../../helpers/cli-process';
+import { mockBoardDts } from '../../helpers/dts-board';
 import { Prng } from '../lib/prng';
+import { runLog } from '../lib/violations';
 
 export interface SignalOptions {
   readonly seed: number;
@@ -42,72 +43,15 @@ const SIGNO: Readonly<Record<string, number>> = { SIGINT: 2, SIGTERM: 15, SIGHUP
 const SIZE = 16384;
 const PAGE = 64;
 
-const BOARD = `/dts-v1/;
-/ {
-	model = "signal harness board";
-	spi0: spi@0 {
-		compatible = "hilbridge,mock-spi";
-		reg = <0>;
-		#address-cells = <1>;
-		#size-cells = <0>;
-		chip: eeprom@0 {
-			compatible = "atmel,at25";
-			reg = <0>;
-			spi-max-frequency = <5000000>;
-			size = <${SIZE}>;
-			pagesize = <${PAGE}>;
-			address-width = <16>;
-			hilbridge,model-write-cycle-us = <3000>;
-		};
-	};
-	threads {
-		compatible = "hilbridge,threads";
-		chip_driver: chip-driver {
-			compatible = "hilbridge,user-thread";
-			program = "eeprom-server";
-			hilbridge,grants = <&chip>;
-			hilbridge,serves = <&chip>;
-		};
-	};
-};
-`;
-
-interface Run {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly ms: number;
-}
-
-function cli(args: readonly string[], signal?: { name: NodeJS.Signals; afterMs: number }): Promise<Run> {
-  const main = join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const env = { ...process.env };
-    delete env.HILBRIDGE_BOARD;
-    const child: ChildProcess = spawn(process.execPath, [main, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
-    const timer = signal ? setTimeout(() => child.kill(signal.name), signal.afterMs) : undefined;
-    child.on('error', reject);
-    child.on('close', (code, sig) => {
-      clearTimeout(timer);
-      resolve({ code, signal: sig, stdout, stderr, ms: performance.now() - t0 });
-    });
-  });
-}
+const BOARD = mockBoardDts({
+  model: 'signal harness board',
+  spi: { parts: [{ label: 'chip', reg: 0, spiMaxHz: 5_000_000, size: SIZE, pageSize: PAGE, addressWidth: 16, writeCycleUs: 3000 }] },
+  threads: [{ serves: 'chip' }],
+});
 
 export async function runSignals(opts: SignalOptions): Promise<SignalResult> {
   const t0 = performance.now();
-  const log = opts.log ?? ((): void => undefined);
-  const violations: string[] = [];
-  const violate = (v: string): void => {
-    if (violations.length < 200) violations.push(v);
-    log(`VIOLATION: ${v}`);
-  };
+  const { log, violations, violate } = runLog(opts.log);
   const dir = mkdtempSync(join(tmpdir(), 'hilbridge-signals-'));
   const board = join(dir, 'board.dts');
   writeFileSync(board, BOARD);
@@ -119,10 +63,10 @@ export async function runSignals(opts: SignalOptions): Promise<SignalResult> {
   try {
     const g = ['--board', board, '--image', `chip=${img}`];
     // Start-up, and a quarter of the chip's worth of work, timed (the rest is scaled from it).
-    const st = await cli([...g, 'status', 'chip']);
+    const st = await runCli([...g, 'status', 'chip']);
     if (st.code !== 0) throw new Error(`calibration status failed: ${st.stderr}`);
     const startupMs = st.ms;
-    const warm = await cli([...g, 'erase', 'chip', '--length', String(SIZE / 4), '--fill', '0']);
+    const warm = await runCli([...g, 'erase', 'chip', '--length', String(SIZE / 4), '--fill', '0']);
     if (warm.code !== 0) throw new Error(`calibration erase failed: ${warm.stderr}`);
     const workMs = Math.max(100, (warm.ms - startupMs) * 4);
     for (let i = 0; i < opts.signals; i++) {
@@ -148,7 +92,7 @@ export async function runSignals(opts: SignalOptions): Promise<SignalResult> {
       }
       // From process start to a little past the end of the work.
       const afterMs = rng.int(0, Math.round(startupMs + (workMs * 1.1 * len) / SIZE));
-      const r = await cli(args, { name: sig, afterMs });
+      const r = await runCli(args, { kill: { signal: sig, afterMs } });
       const what = `signal ${i}: ${sig} after ${afterMs} ms of ${isWrite ? 'write' : 'erase'} [${offset}, +${len})`;
       const image = readFileSync(img);
       let done: number | undefined;
@@ -192,7 +136,7 @@ export async function runSignals(opts: SignalOptions): Promise<SignalResult> {
           }
         }
       }
-      const again = await cli([...g, 'status', 'chip']);
+      const again = await runCli([...g, 'status', 'chip']);
       if (again.code !== 0 || !/write-enable latch clear/.test(again.stdout)) violate(`${what}: the next run: ${again.stdout.trim()} ${again.stderr.trim()}`);
       if (i % 10 === 9) log(`signals: ${i + 1}/${opts.signals}`);
     }

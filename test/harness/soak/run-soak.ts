@@ -15,8 +15,10 @@
  */
 import { parseDts } from '../../../src/devicetree';
 import { Kernel } from '../../../src/kernel/kernel';
+import { mockBoardDts } from '../../helpers/dts-board';
 import { harnessProgram, mockI2c, mockSpi, openEeprom, rssMiB, sleep } from '../lib/kernel';
 import { Prng } from '../lib/prng';
+import { runLog } from '../lib/violations';
 
 export interface SoakOptions {
   readonly seed: number;
@@ -42,85 +44,30 @@ export interface SoakResult {
 
 const DEVICES = ['eeprom0', 'eeprom1', 'eeprom2'] as const;
 
-const SOAK_BOARD = `/dts-v1/;
-/ {
-	model = "soak board";
-	spi0: spi@0 {
-		compatible = "hilbridge,mock-spi";
-		reg = <0>;
-		#address-cells = <1>;
-		#size-cells = <0>;
-		eeprom0: eeprom@0 {
-			compatible = "atmel,at25";
-			reg = <0>;
-			spi-max-frequency = <5000000>;
-			size = <32768>;
-			pagesize = <64>;
-			address-width = <16>;
-			hilbridge,model-write-cycle-us = <100>;
-		};
-		eeprom2: eeprom@1 {
-			compatible = "atmel,at25";
-			reg = <1>;
-			spi-max-frequency = <2000000>;
-			size = <32768>;
-			pagesize = <64>;
-			address-width = <16>;
-			hilbridge,model-write-cycle-us = <100>;
-		};
-	};
-	i2c0: i2c@1 {
-		compatible = "hilbridge,mock-i2c";
-		reg = <1>;
-		#address-cells = <1>;
-		#size-cells = <0>;
-		eeprom1: eeprom@50 {
-			compatible = "atmel,at24";
-			reg = <0x50>;
-			size = <32768>;
-			pagesize = <64>;
-			address-width = <16>;
-			hilbridge,model-write-cycle-us = <100>;
-		};
-	};
-	threads {
-		compatible = "hilbridge,threads";
-		eeprom0_driver: eeprom0-driver {
-			compatible = "hilbridge,user-thread";
-			program = "eeprom-server";
-			hilbridge,grants = <&eeprom0>;
-			hilbridge,serves = <&eeprom0>;
-			restart = "backoff";
-		};
-		eeprom1_driver: eeprom1-driver {
-			compatible = "hilbridge,user-thread";
-			program = "eeprom-server";
-			hilbridge,grants = <&eeprom1>;
-			hilbridge,serves = <&eeprom1>;
-			restart = "backoff";
-		};
-		eeprom2_driver: eeprom2-driver {
-			compatible = "hilbridge,user-thread";
-			program = "eeprom-server";
-			hilbridge,grants = <&eeprom2>;
-			hilbridge,serves = <&eeprom2>;
-			transport = "port";
-			restart = "backoff";
-		};
-	};
-};
-`;
+/** Every part: 32 KiB, 64-byte pages, 16-bit addresses, a 100 µs write cycle. */
+const PART = { size: 32768, pageSize: 64, addressWidth: 16, writeCycleUs: 100 };
+
+const SOAK_BOARD = mockBoardDts({
+  model: 'soak board',
+  spi: {
+    parts: [
+      { label: 'eeprom0', reg: 0, spiMaxHz: 5_000_000, ...PART },
+      { label: 'eeprom2', reg: 1, spiMaxHz: 2_000_000, ...PART },
+    ],
+  },
+  i2c: { parts: [{ label: 'eeprom1', reg: 0x50, ...PART }] },
+  threads: [
+    { serves: 'eeprom0', restart: 'backoff' },
+    { serves: 'eeprom1', restart: 'backoff' },
+    { serves: 'eeprom2', transport: 'port', restart: 'backoff' },
+  ],
+});
 
 const REGION = 4096;
 const MiB = 1048576;
 
 export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
-  const log = opts.log ?? ((): void => undefined);
-  const violations: string[] = [];
-  const violate = (v: string): void => {
-    if (violations.length < 200) violations.push(v);
-    log(`VIOLATION: ${v}`);
-  };
+  const { log, violations, violate } = runLog(opts.log);
   const nClients = opts.clients ?? 4;
   const k = await Kernel.boot({ tree: parseDts(SOAK_BOARD, 'soak-board.dts') });
   const spi = mockSpi(k, 'spi0');
