@@ -72,16 +72,21 @@ const USAGE = `usage: node dist/bench/run.js [options]   (npm run bench -- [opti
   --skip LIST             run all suites but these
   -h, --help              this text`;
 
-/** Counts are per round; every path runs once per round, in turn (see collect.ts). */
+/**
+ * Counts are per round; every path runs once per round, in turn (see collect.ts). Each user-thread
+ * driver row runs in a fresh worker, so `driverWarmup` must carry it past its cold start (the JIT
+ * and both sides' adaptive polling windows): with 20 untimed operations the rows measured a cold
+ * worker (a 16-byte read 70-90 µs), with 2000 its steady state (26-30 µs), side by side.
+ */
 const PARAMS = {
   full: {
-    rounds: 6, perCall: 5_000, blocks: 10, blockSize: 500, warmup: 500, driverReps: 250, driverWarmup: 20, driverPrime: 300, libraryReps: 150, libraryWarmup: 10, idleMs: 1_000,
+    rounds: 6, perCall: 5_000, blocks: 10, blockSize: 500, warmup: 500, driverReps: 250, driverWarmup: 2000, driverPrime: 300, libraryReps: 150, libraryWarmup: 10, idleMs: 1_000,
     wpRounds: 3, wpReadReps: 10, wpWriteReps: 3, wpTimedReadReps: 3, wpTimedWriteReps: 1, wpTimedWriteBytes: 32768,
     growthRounds: 3, growthReps: 200, growthMinReps: 10, scaleWindowMs: 1_000, scaleWarmup: 300, tailsReps: 20_000, cliRuns: 10,
     serprogRounds: 3, serprogOpens: 9, serprogOpReps: 300, serprogReadReps: 10,
   },
   quick: {
-    rounds: 2, perCall: 1_000, blocks: 5, blockSize: 200, warmup: 200, driverReps: 30, driverWarmup: 5, driverPrime: 100, libraryReps: 20, libraryWarmup: 3, idleMs: 1_000,
+    rounds: 2, perCall: 1_000, blocks: 5, blockSize: 200, warmup: 200, driverReps: 30, driverWarmup: 200, driverPrime: 100, libraryReps: 20, libraryWarmup: 3, idleMs: 1_000,
     wpRounds: 1, wpReadReps: 3, wpWriteReps: 1, wpTimedReadReps: 1, wpTimedWriteReps: 1, wpTimedWriteBytes: 1024,
     growthRounds: 1, growthReps: 30, growthMinReps: 3, scaleWindowMs: 300, scaleWarmup: 100, tailsReps: 3_000, cliRuns: 3,
     serprogRounds: 1, serprogOpens: 2, serprogOpReps: 50, serprogReadReps: 3,

@@ -239,8 +239,10 @@ export class SyncService {
     if (this.windowUs > cap) this.windowUs = cap;
     let w = this.windowUs;
     if (w < 1) {
+      // A probe lasts the whole window: a caller that slept through its reply needs a wake-up
+      // (tens of µs) before its next request, and a shorter probe would never see it come.
       if (++this.sleeps % PROBE_EVERY !== 0) return false;
-      w = Math.max(1, cap / 8);
+      w = cap;
     }
     const pages = this.pages;
     const until = performance.now() + w / 1000;

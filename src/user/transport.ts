@@ -36,6 +36,7 @@ export class SyncTransport implements Transport {
   readonly #window: Float64Array;
   /** Adaptive limit on polling for the pickup, ms: when the kernel is not polling, waiting for it to pick up is wasted. */
   #pickupMs = PICKUP_MS;
+  #pickupProbes = 0;
   #calls = 0;
 
   /**
@@ -80,17 +81,22 @@ export class SyncTransport implements Transport {
       if (++this.#calls % PROBE_EVERY !== 0) return Atomics.load(ctl, CTL_STATE);
       w = this.#spinMs / 8;
     }
+    // Waiting for the pickup shrinks to nothing while the kernel sleeps; one call in PROBE_EVERY
+    // waits the whole pickup time again, or a kernel that started polling would go unnoticed.
+    const pickupMs = this.#pickupMs < PICKUP_MS && ++this.#pickupProbes % PROBE_EVERY === 0 ? PICKUP_MS : this.#pickupMs;
     const t0 = performance.now();
     const until = t0 + w;
-    const pickup = t0 + Math.min(w, this.#pickupMs);
+    const pickup = t0 + Math.min(w, pickupMs);
     let s: number;
     let now = t0;
     let picked = false;
+    let pickedAt = t0;
     while ((s = Atomics.load(ctl, CTL_STATE)) === PAGE_STATE.SERVING || s === PAGE_STATE.REQUEST) {
       now = performance.now();
       if (s === PAGE_STATE.SERVING) {
         // Picked up; the kernel says whether a core is free for this thread to poll on.
         if (!picked && Atomics.load(ctl, CTL_POLL) === 0) return s;
+        if (!picked) pickedAt = now;
         picked = true;
       } else if (now >= pickup) break;
       if (now >= until) break;
@@ -100,7 +106,8 @@ export class SyncTransport implements Transport {
       this.#pickupMs = this.#pickupMs >= 0.002 ? this.#pickupMs / 2 : 0.0005;
       return s;
     }
-    if (!picked || now - t0 < this.#pickupMs) this.#pickupMs = Math.min(PICKUP_MS, this.#pickupMs * 2);
+    // Picked up in time: waiting for the pickup paid; allow at least twice what it took.
+    this.#pickupMs = Math.min(PICKUP_MS, Math.max(this.#pickupMs * 2, (pickedAt - t0) * 2));
     if (s !== PAGE_STATE.SERVING) {
       this.#window[slot] = Math.min(this.#spinMs, Math.max(this.#window[slot]! * 2, now - t0, 0.001));
     } else {
