@@ -117,8 +117,13 @@ export async function driverSuite(k: Kernel, p: DriverParams, out: Collector, ch
   });
 }
 
-/** After the rows are built: each bus transaction of the driver costs exactly one syscall. */
-export function checkSyscallsPerTransaction(rows: readonly Row[], checks: Check[], ops: readonly OpSpec[]): void {
+/**
+ * After the rows are built: each bus transaction of the driver costs exactly one syscall. With
+ * `exact` (a simulated part without a write cycle) the counts must be equal; on a chip with a
+ * write cycle the driver polls the status register as often as the chip needs, so the two
+ * placements' averages may differ by a fraction of a poll (the rows ran at different moments).
+ */
+export function checkSyscallsPerTransaction(rows: readonly Row[], checks: Check[], ops: readonly OpSpec[], exact = true): void {
   for (const op of ops) {
     const label = opLabel(op);
     const tx = rows.find((r) => r.name === inKernelName(label))?.transactionsPerOp;
@@ -126,8 +131,8 @@ export function checkSyscallsPerTransaction(rows: readonly Row[], checks: Check[
       const sc = rows.find((r) => r.name === userName(variant, label))?.syscallsPerOp;
       checks.push({
         name: `one syscall per bus transaction (${variant}, ${label})`,
-        ok: tx !== undefined && sc === tx,
-        detail: `user thread ${sc} syscalls/op, in kernel ${tx} transactions/op`,
+        ok: tx !== undefined && sc !== undefined && (exact ? sc === tx : Math.abs(sc - tx) <= Math.max(0.5, 0.05 * tx)),
+        detail: `user thread ${sc} syscalls/op, in kernel ${tx} transactions/op${exact ? '' : ' (a real write cycle: the polls per write vary, so within half a poll or 5 %)'}`,
       });
     }
   }
