@@ -299,6 +299,11 @@ export class Kernel extends EventEmitter {
     return threadInfo(this.objects, t);
   }
 
+  /** Forgets a thread that has ended for good, with its private partition (ThreadManager.remove). */
+  removeThread(name: string): void {
+    this.threads.remove(this.threads.get(name));
+  }
+
   /**
    * Ends a thread as a fault would, wherever it is (in a syscall, between two, holding the bus):
    * recorded as a fault (ECANCELED, `why`), its locks, IPC and leases released, and its fault

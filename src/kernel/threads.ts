@@ -110,6 +110,24 @@ export class ThreadManager {
     }
   }
 
+  /**
+   * Forgets a thread that has ended for good: its record, its object-table entry and its private
+   * partition go (their handles stop resolving: generations), and the name may be spawned again.
+   * What a long-running kernel that spawns threads on demand needs, or every spawn would keep its
+   * partition for the life of the process. A thread that may still run, or that serves an
+   * endpoint (whose callers it answers), is refused.
+   */
+  remove(t: UserThread): void {
+    if (t.state !== 'exited' && t.state !== 'faulted' && t.state !== 'stopped') {
+      throw new HilError('EBUSY', `${t.name} is ${t.state}: only a thread that has ended (exited, faulted without a restart, or stopped) can be removed; stop it first`);
+    }
+    if (t.spec.serves.length > 0) throw new HilError('EBUSY', `${t.name} serves an endpoint, which keeps its server; it cannot be removed`);
+    this.byName.delete(t.name);
+    this.stoppers.delete(t);
+    this.host.services.objects.remove(t);
+    this.host.services.objects.remove(t.privatePartition);
+  }
+
   async shutdown(): Promise<void> {
     if (this.down) return;
     this.down = true;
@@ -268,7 +286,8 @@ export class ThreadManager {
     this.setState(t, 'restarting');
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      if (this.down) return;
+      // Stopped (or removed) while it waited for its restart: it stays down.
+      if (this.down || t.state !== 'restarting') return;
       t.counters.restarts++;
       // A new generation of the thread object: the old handle no longer resolves.
       this.host.services.objects.remove(t);
