@@ -68,6 +68,28 @@ function dataField(v: unknown, key: string): unknown {
   }
 }
 
+/**
+ * V8 12 (Node 22) and later keep an error's `stack` behind an accessor that every error shares.
+ * Captured here, before any program code runs, it is the one getter trusted to be called on a
+ * thrown value: a getter the program put there itself is never run.
+ */
+const NATIVE_STACK_GET = ((): ((this: unknown) => unknown) | undefined => {
+  const d = Object.getOwnPropertyDescriptor(new Error('probe'), 'stack');
+  return d && typeof d.get === 'function' ? d.get : undefined;
+})();
+
+/** The stack of a thrown value: a data property (V8 11, Node 20), or V8's own accessor; else undefined. */
+function stackOf(v: object): unknown {
+  try {
+    const d = Object.getOwnPropertyDescriptor(v, 'stack');
+    if (!d) return undefined;
+    if ('value' in d) return d.value;
+    return NATIVE_STACK_GET !== undefined && d.get === NATIVE_STACK_GET ? Reflect.apply(NATIVE_STACK_GET, v, []) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** What a thrown value was, as text, without running program code. */
 function describeFault(e: unknown, mapper: StackMapper): { code: ErrnoCode; text: string } {
   try {
@@ -75,7 +97,7 @@ function describeFault(e: unknown, mapper: StackMapper): { code: ErrnoCode; text
       return { code: 'EFAULT', text: `threw ${typeof e === 'string' ? JSON.stringify(e) : String(e)}` };
     }
     const code = dataField(e, 'code');
-    const stack = dataField(e, 'stack');
+    const stack = stackOf(e);
     const name = dataField(e, 'name');
     const message = dataField(e, 'message');
     const head = typeof message === 'string' ? `${typeof name === 'string' ? name : 'Error'}: ${message}` : 'threw a non-error object';
