@@ -217,15 +217,15 @@ export class Hilbridge {
     try {
       return this.kernel.device(name);
     } catch (e) {
-      const unavailable = this.kernel.unavailable().some((u) => u.devices.includes(name));
-      if (e instanceof HilError && e.code === 'ENOENT' && !unavailable) {
+      // Absent hardware is not the caller's mistake: its UnavailableError stands as it is.
+      if (!(e instanceof HilError) || e instanceof UnavailableError) throw e;
+      if (e.code === 'ENOENT') {
         const why = this.whyNoDevice(name);
         if (why instanceof HilError) throw why;
         throw new ArgumentError('ENOENT', why ?? e.message);
       }
-      // A name that finds no usable device is the caller's (or the board's) mistake; absent hardware is not.
-      if (e instanceof HilError && !(e instanceof UnavailableError) && !unavailable) throw new ArgumentError(e.code, e.message);
-      throw e;
+      // Any other name that finds no usable device is the caller's (or the board's) mistake.
+      throw new ArgumentError(e.code, e.message);
     }
   }
 
@@ -300,7 +300,7 @@ export class Hilbridge {
   inKernelDriver(name: string): Eeprom {
     const dev = this.kernel.device(name);
     if (!dev.config) throw new HilError('ENODEV', `${dev.name} is not an EEPROM hilbridge can drive`);
-    return openDriver(dev.config, this.kernel.deviceApi(dev.name), kernelDriverEnv(), { wp: this.wpLine(dev.name) });
+    return openDriver(dev.config, this.kernel.deviceApi(dev.name), kernelDriverEnv(), { wp: this.line(dev.name, 'wp') });
   }
 
   /**
@@ -311,19 +311,16 @@ export class Hilbridge {
     const dev = this.device(name);
     const out: { role: 'wp' | 'hold'; asserted: boolean }[] = [];
     for (const role of ['wp', 'hold'] as const) {
-      try {
-        const l = this.kernel.lineApi(`${dev.name}-${role}`);
-        out.push({ role, asserted: (await l.get()) === 1 });
-      } catch {
-        /* the device has no such line */
-      }
+      const l = this.line(dev.name, role);
+      if (l) out.push({ role, asserted: (await l.get()) === 1 });
     }
     return out;
   }
 
-  private wpLine(device: string): { get(): Promise<0 | 1>; set(v: 0 | 1): Promise<void> } | undefined {
+  /** A device's WP or HOLD line, or undefined when the board gives it none. */
+  private line(device: string, role: 'wp' | 'hold'): { get(): Promise<0 | 1>; set(v: 0 | 1): Promise<void> } | undefined {
     try {
-      return this.kernel.lineApi(`${device}-wp`);
+      return this.kernel.lineApi(`${device}-${role}`);
     } catch {
       return undefined;
     }
@@ -338,7 +335,7 @@ export class Hilbridge {
     const dev = this.kernel.device(name);
     if (!dev.config) throw new HilError('ENODEV', `${dev.name} is not an EEPROM hilbridge can drive`);
     const env = kernelDriverEnv();
-    const drv = openDriver(dev.config, this.kernel.deviceApi(dev.name), env, { wp: this.wpLine(dev.name) });
+    const drv = openDriver(dev.config, this.kernel.deviceApi(dev.name), env, { wp: this.line(dev.name, 'wp') });
     const dispatch = makeDispatcher(EEPROM_IFACE, eepromService<KernelServerLease>(drv, dev.config, env, (l) => l.bytes));
     this.kernel.serveInKernel(dev.name, (msg, leases) =>
       dispatch(

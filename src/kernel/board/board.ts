@@ -147,23 +147,19 @@ export async function buildBoard(tree: DtTree, objects: ObjectTable, registry: B
       }
       const info = controllerInfo(node);
       const entry = { name: info.name, path: info.path, kind: backend.bus, backend: backend.name, simulated: backend.simulated };
-      try {
-        if (backend.bus === 'gpio') {
-          gpioNodes.set(node, { open: () => backend.open(node, ctx), entry });
-        } else if (backend.bus === 'spi') {
-          const parts = usable(board, eepromChildren(board, node, SPI_EEPROM, isBroken), (c) => ({ node: c, chipSelect: chipSelect(c), config: at25Config(c) }));
-          const c = await openOr(board, entry, parts, () => backend.open(node, parts, ctx));
-          if (c) await addSpiDevices(board, objects, c, { ...entry, controller: c }, parts);
-        } else {
-          const parts = usable(board, eepromChildren(board, node, I2C_EEPROM, isBroken), (c) => ({ node: c, config: at24Config(c) }));
-          const c = await openOr(board, entry, parts, () => backend.open(node, parts, ctx));
-          if (c) {
-            buses.push({ ...entry, controller: c });
-            addI2cDevices(board, objects, c, info.name, parts);
-          }
+      if (backend.bus === 'gpio') {
+        gpioNodes.set(node, { open: () => backend.open(node, ctx), entry });
+      } else if (backend.bus === 'spi') {
+        const parts = usable(board, eepromChildren(board, node, SPI_EEPROM, isBroken), (c) => ({ node: c, chipSelect: chipSelect(c), config: at25Config(c) }));
+        const c = await openOr(board, entry, parts, () => backend.open(node, parts, ctx));
+        if (c) await addSpiDevices(board, objects, c, { ...entry, controller: c }, parts);
+      } else {
+        const parts = usable(board, eepromChildren(board, node, I2C_EEPROM, isBroken), (c) => ({ node: c, config: at24Config(c) }));
+        const c = await openOr(board, entry, parts, () => backend.open(node, parts, ctx));
+        if (c) {
+          buses.push({ ...entry, controller: c });
+          addI2cDevices(board, objects, c, info.name, parts);
         }
-      } finally {
-        /* controllers opened so far are closed by board.close() if the build fails */
       }
     }
     await addControlLines(board, objects, tree, gpioNodes);
@@ -225,8 +221,9 @@ function ignoreOrphans(board: Board, node: DtNode, registry: BackendRegistry): v
     .map((b) => b.compatible)
     .join(', ');
   const has = compatibles(node);
-  const why = `it sits on ${nodePath(node)}, whose compatible ${has.length ? `"${has.join('", "')}"` : '(none)'} no backend drives (known controllers: ${known})`;
-  board.warnings.push(`${nodePath(node)}: ${why.replace(/^it sits on [^,]+, whose /, '')}; its parts cannot be used`);
+  const problem = `compatible ${has.length ? `"${has.join('", "')}"` : '(none)'} no backend drives (known controllers: ${known})`;
+  const why = `it sits on ${nodePath(node)}, whose ${problem}`;
+  board.warnings.push(`${nodePath(node)}: ${problem}; its parts cannot be used`);
   for (const c of parts) board.ignored.push({ path: nodePath(c), labels: c.labels, why });
 }
 
