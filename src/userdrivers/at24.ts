@@ -9,8 +9,9 @@
  *
  * Acknowledge polling: while a write cycle runs the chip NACKs its address, so every operation is
  * retried on `EREMOTEIO` until the node's timeout (then `ETIMEDOUT`). After each page the driver
- * sleeps most of the cycle time it measured on the previous page, so a page costs about two
- * transfers, not dozens. The last page is waited for before `write` returns: the read-back of
+ * sleeps most of the cycle time it measured on the previous pages, so a page costs about two
+ * transfers, not dozens; an acknowledge at the first try only bounds the cycle, so the estimate
+ * then shrinks, and a part that is ready at once is not slept for at all. The last page is waited for before `write` returns: the read-back of
  * `verify` doubles as the poll; without verify a word-address-only "dummy write" polls.
  */
 import { HilError } from '../abi/errno';
@@ -117,14 +118,17 @@ export class At24Eeprom extends EepromBase<At24Config> {
     const started = this.cycleStartedMs;
     if (started !== undefined && this.cycleEstimateUs > 0) {
       const left = this.cycleEstimateUs * 0.85 - (this.env.nowMs() - started) * 1000;
-      if (left > 0) await this.env.sleepUs(left);
+      // Less than a poll interval is not worth a timer (a Node timer sleeps 1 ms at least): poll.
+      if (left >= this.pollUs) await this.env.sleepUs(left);
     }
     const t0 = this.env.nowMs();
+    let nacks = 0;
     for (;;) {
       try {
         await this.i2c.transfer(ops);
         break;
       } catch (e) {
+        nacks++;
         if (!(e instanceof HilError) || e.code !== 'EREMOTEIO') throw e;
         if (this.env.nowMs() - t0 >= this.cfg.timeoutMs) {
           throw new HilError(
@@ -138,7 +142,11 @@ export class At24Eeprom extends EepromBase<At24Config> {
       }
     }
     if (started !== undefined) {
-      this.cycleEstimateUs = Math.min((this.env.nowMs() - started) * 1000, this.cfg.timeoutMs * 1000);
+      const took = Math.min((this.env.nowMs() - started) * 1000, this.cfg.timeoutMs * 1000);
+      // After a NACK the cycle ended within one poll of `took`. Acknowledged at the first try, it
+      // ended at some time before, and `took` holds our own sleep and its timer's lateness: taken
+      // as the estimate it would grow page by page, so the estimate shrinks instead.
+      this.cycleEstimateUs = nacks > 0 ? took : Math.min(took, this.cycleEstimateUs * 0.75);
       this.cycleStartedMs = undefined;
     }
   }

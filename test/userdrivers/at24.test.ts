@@ -6,7 +6,9 @@ import { HilError } from '../../src/abi/errno';
 import { VirtualClock } from '../../src/hal/clock';
 import { At24Eeprom } from '../../src/userdrivers/at24';
 import { partByName, partConfig, type At24Part } from '../../src/devicetree/parts';
-import { virtualEnv } from '../helpers/direct-device';
+import { At24Model } from '../../src/hal/mock/at24-model';
+import { MockI2cController } from '../../src/hal/mock/i2c-controller';
+import { DirectI2cDevice, virtualEnv } from '../helpers/direct-device';
 import { ScriptedI2c } from '../helpers/scripted';
 
 const part = (n: string) => partByName(n) as At24Part;
@@ -87,4 +89,35 @@ test('refuses configurations that cannot work', () => {
   expect(() => new At24Eeprom(new ScriptedI2c([]), { ...cfg, address: 0x74 }, env)).toThrow(HilError);
   expect(() => new At24Eeprom(new ScriptedI2c([], true, 1), cfg, env)).toThrow(/at most 1/);
   expect(() => new At24Eeprom(new ScriptedI2c([]), { ...cfg, size: 4096 }, env)).toThrow(/device addresses/);
+});
+
+describe('the write-cycle estimate', () => {
+  /** An AT24C256 on a mock bus whose driver's timers fire `lateUs` late, as a Node timer does. */
+  async function lateTimers(writeCycleUs: number, lateUs: number) {
+    const clock = new VirtualClock();
+    const bus = new MockI2cController({ name: 'mock-i2c', clock, repeatedStart: true, maxTransferBytes: 8192 });
+    const cfg = partConfig(part('AT24C256'));
+    bus.attach(new At24Model({ ...part('AT24C256'), address: cfg.address, clock, writeCycleUs }));
+    const sleeps: number[] = [];
+    const env = { ...virtualEnv(clock), sleepUs: async (us: number) => (sleeps.push(us), clock.advanceUs(us + lateUs)) };
+    return { e: new At24Eeprom(new DirectI2cDevice(bus), cfg, env, { pollIntervalUs: 250 }), clock, sleeps };
+  }
+
+  test('does not grow by its own timer lateness: pages cost about the write cycle', async () => {
+    const { e, clock } = await lateTimers(3000, 1000);
+    const page = new Uint8Array(64).fill(0x5a);
+    for (let i = 0; i < 16; i++) await e.write(i * 64, page, { verify: false });
+    const t0 = clock.nowUs();
+    for (let i = 16; i < 64; i++) await e.write(i * 64, page, { verify: false });
+    // 3 ms of cycle, about 1.6 ms of bus at 400 kHz, and at worst one late timer; a growing
+    // estimate settles near (cycle + lateness) / 0.15 instead.
+    expect((clock.nowUs() - t0) / 48).toBeLessThan(6000);
+  });
+
+  test('a part that is ready at once is never slept for', async () => {
+    const { e, sleeps } = await lateTimers(0, 1000);
+    const page = new Uint8Array(64).fill(0xa5);
+    for (let i = 0; i < 32; i++) await e.write(i * 64, page, { verify: false });
+    expect(sleeps).toEqual([]);
+  });
 });
