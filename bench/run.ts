@@ -81,14 +81,14 @@ const USAGE = `usage: node dist/bench/run.js [options]   (npm run bench -- [opti
 const PARAMS = {
   full: {
     rounds: 6, perCall: 5_000, blocks: 10, blockSize: 500, warmup: 500, driverReps: 250, driverWarmup: 2000, driverPrime: 300, libraryReps: 150, libraryWarmup: 10, idleMs: 1_000,
-    wpRounds: 3, wpReadReps: 10, wpWriteReps: 3, wpTimedReadReps: 3, wpTimedWriteReps: 1, wpTimedWriteBytes: 32768,
-    growthRounds: 3, growthReps: 200, growthMinReps: 10, scaleWindowMs: 1_000, scaleWarmup: 300, tailsReps: 20_000, cliRuns: 10,
+    wpRounds: 3, wpReadReps: 10, wpWriteReps: 3, wpReadWarmup: 50, wpWriteWarmup: 1, wpTimedReadReps: 3, wpTimedReadWarmup: 1, wpTimedWriteReps: 1, wpTimedWriteBytes: 32768,
+    growthRounds: 3, growthReps: 200, growthMinReps: 10, growthWarmup: 500, scaleWindowMs: 1_000, scaleWarmup: 300, tailsReps: 20_000, cliRuns: 10,
     serprogRounds: 3, serprogOpens: 9, serprogOpReps: 300, serprogReadReps: 10,
   },
   quick: {
     rounds: 2, perCall: 1_000, blocks: 5, blockSize: 200, warmup: 200, driverReps: 30, driverWarmup: 200, driverPrime: 100, libraryReps: 20, libraryWarmup: 3, idleMs: 1_000,
-    wpRounds: 1, wpReadReps: 3, wpWriteReps: 1, wpTimedReadReps: 1, wpTimedWriteReps: 1, wpTimedWriteBytes: 1024,
-    growthRounds: 1, growthReps: 30, growthMinReps: 3, scaleWindowMs: 300, scaleWarmup: 100, tailsReps: 3_000, cliRuns: 3,
+    wpRounds: 1, wpReadReps: 3, wpWriteReps: 1, wpReadWarmup: 10, wpWriteWarmup: 1, wpTimedReadReps: 1, wpTimedReadWarmup: 0, wpTimedWriteReps: 1, wpTimedWriteBytes: 1024,
+    growthRounds: 1, growthReps: 30, growthMinReps: 3, growthWarmup: 50, scaleWindowMs: 300, scaleWarmup: 100, tailsReps: 3_000, cliRuns: 3,
     serprogRounds: 1, serprogOpens: 2, serprogOpReps: 50, serprogReadReps: 3,
   },
 } as const;
@@ -268,9 +268,22 @@ async function run(o: Options): Promise<{ result: BenchResult; restored: Restore
       await librarySuite({ rounds: p.rounds, reps: p.libraryReps, warmup: p.libraryWarmup, device: first.name, ops }, { file: target.boardFile, includeDirs: target.includeDirs, serialPort: o.port, concurrent: target.simulated }, samples);
     }
     if (has('wholepart')) {
-      const wp = { rounds: p.wpRounds, readReps: p.wpReadReps, writeReps: p.wpWriteReps, warmup: 1, timedReadReps: p.wpTimedReadReps, timedWriteReps: p.wpTimedWriteReps, timedWriteBytes: p.wpTimedWriteBytes, placements: ALL_PLACEMENTS };
+      const wp = {
+        rounds: p.wpRounds,
+        readReps: p.wpReadReps,
+        writeReps: p.wpWriteReps,
+        readWarmup: p.wpReadWarmup,
+        writeWarmup: p.wpWriteWarmup,
+        timedReadReps: p.wpTimedReadReps,
+        timedReadWarmup: p.wpTimedReadWarmup,
+        timedWriteReps: p.wpTimedWriteReps,
+        timedWriteBytes: p.wpTimedWriteBytes,
+        placements: ALL_PLACEMENTS,
+      };
       progress(`whole part, ${target.custom ? timing : 'no timing model'}`);
-      wholePart.push(...(await wholePartSuite(target, target.boardFile, target.custom ? timing : 'software only', { ...wp, ...(target.custom ? { readReps: p.wpTimedReadReps, writeReps: p.wpTimedWriteReps } : {}) }, writable)));
+      // A real bus takes real time: a board file gets the timed board's counts.
+      const onBoard = target.custom ? { readReps: p.wpTimedReadReps, writeReps: p.wpTimedWriteReps, readWarmup: p.wpTimedReadWarmup, writeWarmup: 0 } : {};
+      wholePart.push(...(await wholePartSuite(target, target.boardFile, target.custom ? timing : 'software only', { ...wp, ...onBoard }, writable)));
       if (!target.custom) {
         progress('whole part, timing model');
         const timed = (await describeTarget(benchBoardFile(true))).target;
@@ -279,7 +292,7 @@ async function run(o: Options): Promise<{ result: BenchResult; restored: Restore
     }
     if (has('growth')) {
       progress('cost growth');
-      growth.push(...(await growthSuite(target, target.boardFile, target.custom ? timing : 'software only', first, { rounds: p.growthRounds, reps: p.growthReps, minReps: p.growthMinReps, warmup: 2, placements: ALL_PLACEMENTS })));
+      growth.push(...(await growthSuite(target, target.boardFile, target.custom ? timing : 'software only', first, { rounds: p.growthRounds, reps: p.growthReps, minReps: p.growthMinReps, warmup: target.custom ? 2 : p.growthWarmup, placements: ALL_PLACEMENTS })));
     }
     if (has('scale')) {
       progress('scale');

@@ -57,8 +57,14 @@ export interface WholePartParams {
   readonly rounds: number;
   readonly readReps: number;
   readonly writeReps: number;
-  readonly warmup: number;
+  /**
+   * Untimed operations before the timed ones, in each fresh program: enough to carry a worker
+   * past its cold start (the JIT, both sides' polling windows), as the driver suite does.
+   */
+  readonly readWarmup: number;
+  readonly writeWarmup: number;
   /** Timed board: reps and warm-up of reads and writes (their wire time and write cycles are long). */
+  readonly timedReadWarmup: number;
   readonly timedReadReps: number;
   readonly timedWriteReps: number;
   /** Longest write on the timed board (the whole part in a full run). */
@@ -165,11 +171,11 @@ export async function wholePartSuite(
 ): Promise<WholePartRow[]> {
   const timed = busTiming !== 'software only';
   const jobsOf = (d: BenchDevice): CallJob[] => {
-    const jobs: CallJob[] = [{ op: 'read', offset: 0, len: d.size, reps: timed ? p.timedReadReps : p.readReps, warmup: timed ? 0 : p.warmup }];
+    const jobs: CallJob[] = [{ op: 'read', offset: 0, len: d.size, reps: timed ? p.timedReadReps : p.readReps, warmup: timed ? p.timedReadWarmup : p.readWarmup }];
     const w = writable.get(d.name);
     if (w && !d.readOnly && (!timed || p.timedWriteReps > 0)) {
       const len = timed ? Math.min(w.length, p.timedWriteBytes) : w.length;
-      jobs.push({ op: 'write', offset: w.offset, len, reps: timed ? p.timedWriteReps : p.writeReps, warmup: timed ? 0 : p.warmup });
+      jobs.push({ op: 'write', offset: w.offset, len, reps: timed ? p.timedWriteReps : p.writeReps, warmup: timed ? 0 : p.writeWarmup });
     }
     return jobs;
   };
@@ -220,6 +226,7 @@ export interface GrowthParams {
   /** Repetitions of a 16-byte read; larger reads get fewer (at least minReps). */
   readonly reps: number;
   readonly minReps: number;
+  /** Untimed reads before each size's timed ones; like the reps, fewer for larger reads. */
   readonly warmup: number;
   readonly placements: readonly PlacementKey[];
 }
@@ -227,7 +234,8 @@ export interface GrowthParams {
 /** Reads of growing size on the target's first device, in every placement; a line fitted per placement. */
 export async function growthSuite(target: BenchTarget, boardFile: string, busTiming: BusTiming, d: BenchDevice, p: GrowthParams): Promise<GrowthSeries[]> {
   const sizes = [...GROWTH_SIZES.filter((n) => n < d.size), d.size];
-  const jobs: CallJob[] = sizes.map((len) => ({ op: 'read', offset: 0, len, reps: Math.max(p.minReps, Math.round(p.reps * Math.min(1, 256 / len))), warmup: p.warmup }));
+  const scaled = (n: number, len: number): number => Math.max(p.minReps, Math.round(n * Math.min(1, 256 / len)));
+  const jobs: CallJob[] = sizes.map((len) => ({ op: 'read', offset: 0, len, reps: scaled(p.reps, len), warmup: scaled(p.warmup, len) }));
   const acc = await runMatrix(boardFile, target.includeDirs, [d], (x) => (x.name === d.name ? jobs : []), p.placements, p.rounds);
   const out: GrowthSeries[] = [];
   for (const key of p.placements) {
