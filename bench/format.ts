@@ -112,11 +112,26 @@ export function formatResult(r: BenchResult): string {
     );
   }
   if (r.scale.length) {
-    out.push('', "9. Scale: user threads back to back for the same window (Jain's fairness: 1 = equal shares)");
+    const rounds = r.scale.some((p) => p.roundAggregates);
+    out.push(
+      '',
+      "9. Scale: user threads back to back for the same window (Jain's fairness: 1 = equal shares)" + (rounds ? '; each point is its median round, by ops/s' : ''),
+    );
     out.push(
       table(
-        ['op', 'layout', 'transport', 'threads', 'ops/s', 'fairness', 'p50', 'p99', 'per thread'],
-        r.scale.map((p) => [p.op, p.layout, p.transport, String(p.threads), p.aggregateOpsPerSec.toFixed(0), p.fairness.toFixed(3), us(p.us.median), us(p.us.p99), p.perThread.join('/')]),
+        ['op', 'layout', 'transport', 'threads', 'ops/s', 'fairness', 'p50', 'p99', 'per thread', ...(rounds ? ['ops/s by round'] : [])],
+        r.scale.map((p) => [
+          p.op,
+          p.layout,
+          p.transport,
+          String(p.threads),
+          p.aggregateOpsPerSec.toFixed(0),
+          p.fairness.toFixed(3),
+          us(p.us.median),
+          us(p.us.p99),
+          p.perThread.join('/'),
+          ...(rounds ? [(p.roundAggregates ?? [p.aggregateOpsPerSec]).map((x) => x.toFixed(0)).join('/')] : []),
+        ]),
         3,
       ),
     );

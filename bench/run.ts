@@ -82,13 +82,13 @@ const PARAMS = {
   full: {
     rounds: 6, perCall: 5_000, blocks: 10, blockSize: 500, warmup: 500, driverReps: 250, driverWarmup: 2000, driverPrime: 300, libraryReps: 150, libraryWarmup: 10, idleMs: 1_000,
     wpRounds: 3, wpReadReps: 10, wpWriteReps: 3, wpReadWarmup: 50, wpWriteWarmup: 1, wpTimedReadReps: 3, wpTimedReadWarmup: 1, wpTimedWriteReps: 1, wpTimedWriteBytes: 32768,
-    growthRounds: 3, growthReps: 200, growthMinReps: 10, growthWarmup: 500, scaleWindowMs: 1_000, scaleWarmup: 300, tailsReps: 20_000, cliRuns: 10,
+    growthRounds: 3, growthReps: 200, growthMinReps: 10, growthWarmup: 500, scaleWindowMs: 1_000, scaleWarmup: 300, scaleRounds: 3, tailsReps: 20_000, cliRuns: 10,
     serprogRounds: 3, serprogOpens: 9, serprogOpReps: 300, serprogReadReps: 10,
   },
   quick: {
     rounds: 2, perCall: 1_000, blocks: 5, blockSize: 200, warmup: 200, driverReps: 30, driverWarmup: 200, driverPrime: 100, libraryReps: 20, libraryWarmup: 3, idleMs: 1_000,
     wpRounds: 1, wpReadReps: 3, wpWriteReps: 1, wpReadWarmup: 10, wpWriteWarmup: 1, wpTimedReadReps: 1, wpTimedReadWarmup: 0, wpTimedWriteReps: 1, wpTimedWriteBytes: 1024,
-    growthRounds: 1, growthReps: 30, growthMinReps: 3, growthWarmup: 50, scaleWindowMs: 300, scaleWarmup: 100, tailsReps: 3_000, cliRuns: 3,
+    growthRounds: 1, growthReps: 30, growthMinReps: 3, growthWarmup: 50, scaleWindowMs: 300, scaleWarmup: 100, scaleRounds: 1, tailsReps: 3_000, cliRuns: 3,
     serprogRounds: 1, serprogOpens: 2, serprogOpReps: 50, serprogReadReps: 3,
   },
 } as const;
@@ -296,7 +296,7 @@ async function run(o: Options): Promise<{ result: BenchResult; restored: Restore
     }
     if (has('scale')) {
       progress('scale');
-      scale = await scaleSuite({ threads: [1, 2, 4, 8], windowMs: p.scaleWindowMs, warmup: p.scaleWarmup, layouts: ['separate', 'shared'], ops: ['read', 'null'] });
+      scale = await scaleSuite({ threads: [1, 2, 4, 8], windowMs: p.scaleWindowMs, warmup: p.scaleWarmup, layouts: ['separate', 'shared'], ops: ['read', 'null'], rounds: p.scaleRounds });
     }
     if (has('tails')) {
       progress('tails');

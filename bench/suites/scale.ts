@@ -28,6 +28,11 @@ export interface ScalePoint {
   readonly fairness: number;
   /** Latency of every operation of every thread, µs. */
   readonly us: Summary;
+  /**
+   * With several rounds: every round's aggregate rate, in the order run. The point itself is the
+   * round whose aggregate is the median, so its counts, fairness and latencies belong together.
+   */
+  readonly roundAggregates?: readonly number[];
 }
 
 export interface ScaleParams {
@@ -37,6 +42,11 @@ export interface ScaleParams {
   readonly layouts: readonly ScaleLayout[];
   readonly ops?: readonly ('read' | 'null')[];
   readonly transports?: readonly ('sync' | 'port')[];
+  /**
+   * Every point runs once per round, all points in turn, so that a burst of load from elsewhere
+   * lands on one round of every thread count rather than on all rounds of one (default 1).
+   */
+  readonly rounds?: number;
 }
 
 export function jain(xs: readonly number[]): number {
@@ -123,19 +133,31 @@ export async function scalePoint(k: Kernel, layout: ScaleLayout, n: number, op: 
   }
 }
 
+/** Of one point's rounds, the one with the median aggregate, carrying every round's aggregate. */
+export function medianRound(rounds: readonly ScalePoint[]): ScalePoint {
+  if (rounds.length === 1) return rounds[0]!;
+  const sorted = [...rounds].sort((a, b) => a.aggregateOpsPerSec - b.aggregateOpsPerSec);
+  return { ...sorted[(sorted.length - 1) >> 1]!, roundAggregates: rounds.map((r) => r.aggregateOpsPerSec) };
+}
+
 export async function scaleSuite(p: ScaleParams): Promise<ScalePoint[]> {
   const k = await bootScaleKernel();
-  const out: ScalePoint[] = [];
+  const keys: { op: 'read' | 'null'; transport: 'sync' | 'port'; layout: ScaleLayout; n: number }[] = [];
+  for (const op of p.ops ?? ['read']) {
+    for (const transport of p.transports ?? ['sync']) {
+      for (const layout of p.layouts) for (const n of p.threads) keys.push({ op, transport, layout, n });
+    }
+  }
+  const runs: ScalePoint[][] = keys.map(() => []);
   try {
-    for (const op of p.ops ?? ['read']) {
-      for (const transport of p.transports ?? ['sync']) {
-        for (const layout of p.layouts) {
-          for (const n of p.threads) out.push(await scalePoint(k, layout, n, op, transport, p.windowMs, p.warmup));
-        }
+    for (let r = 0; r < (p.rounds ?? 1); r++) {
+      for (let i = 0; i < keys.length; i++) {
+        const { op, transport, layout, n } = keys[i]!;
+        runs[i]!.push(await scalePoint(k, layout, n, op, transport, p.windowMs, p.warmup));
       }
     }
   } finally {
     await k.shutdown();
   }
-  return out;
+  return runs.map(medianRound);
 }
