@@ -91,11 +91,30 @@ export function formatResult(r: BenchResult): string {
     );
   }
   if (r.wholePart.length) {
-    out.push('', '7. Whole part: one sample per whole operation (ratios of throughput: vs (a) in kernel, vs (b) same transport; limit: share of the bus limit)');
+    out.push(
+      '',
+      '7. Whole part: one sample per whole operation (ratios of throughput: vs (a) in kernel, vs (b) same transport; limit: share of the bus limit;',
+      '   off-bus/tx: median minus the bus limit, per bus transaction: what the software adds to each)',
+    );
     out.push(
       table(
-        ['device', 'op', 'bytes', 'bus', 'placement', 'median', 'p99', 'n', 'KiB/s', 'vs (a)', 'vs (b)', 'limit', 'sc/op'],
-        r.wholePart.map((w) => [w.device, w.op, String(w.bytes), w.busTiming, w.label, us(w.us.median), us(w.us.p99), String(w.us.n), w.kibPerSec.toFixed(0), w.vsInKernel?.toFixed(2) ?? '', w.vsSubsystem?.toFixed(2) ?? '', frac(w.busLimitFraction), w.syscallsPerOp === undefined ? '' : w.syscallsPerOp.toFixed(1)]),
+        ['device', 'op', 'bytes', 'bus', 'placement', 'median', 'p99', 'n', 'KiB/s', 'vs (a)', 'vs (b)', 'limit', 'off-bus/tx', 'sc/op'],
+        r.wholePart.map((w) => [
+          w.device,
+          w.op,
+          String(w.bytes),
+          w.busTiming,
+          w.label,
+          us(w.us.median),
+          us(w.us.p99),
+          String(w.us.n),
+          w.kibPerSec.toFixed(0),
+          w.vsInKernel?.toFixed(2) ?? '',
+          w.vsSubsystem?.toFixed(2) ?? '',
+          frac(w.busLimitFraction),
+          us(w.offBusPerTransactionUs),
+          w.syscallsPerOp === undefined ? '' : w.syscallsPerOp.toFixed(1),
+        ]),
         5,
       ),
     );

@@ -34,6 +34,11 @@ export interface WholePartRow {
   readonly wire: WireCost;
   /** Bus limit over the median: the share of the bus's best this placement reaches. */
   readonly busLimitFraction: number;
+  /**
+   * (median − bus limit) / bus transactions, µs: what the software adds to each transaction
+   * (with the timing model, the model's own per-transaction overhead is in it too).
+   */
+  readonly offBusPerTransactionUs: number;
   /** Throughput relative to (a) (median of (a) over this median). */
   vsInKernel?: number;
   /** Throughput relative to (b) over the same transport. */
@@ -203,6 +208,7 @@ export async function wholePartSuite(
           kibPerSec: j.len / 1024 / (us.median / 1e6),
           wire,
           busLimitFraction: wire.limitUs / us.median,
+          offBusPerTransactionUs: (us.median - wire.limitUs) / Math.max(1, wire.transactions),
           syscallsPerOp: e.syscalls.length ? e.syscalls.reduce((a, b) => a + b, 0) / e.syscalls.length : undefined,
           ranOn: ranOn(target, busTiming, d),
         });
