@@ -155,6 +155,7 @@ describe('npm run bench --quick --json --out DIR (whole part, growth, scale, tai
     const read = result.wholePart.find((w) => w.device === 'eeprom0' && w.op === 'read' && w.placement === 'a')!;
     expect(read.bytes).toBe(32768);
     expect(read.wire.wireUs).toBeGreaterThanOrEqual((32768 * 8 * 1e6) / 5_000_000);
+    for (const w of result.wholePart) expect(w.offBusPerTransactionUs).toBeCloseTo((w.us.median - w.wire.limitUs) / w.wire.transactions, 6);
     const write = result.wholePart.find((w) => w.device === 'eeprom0' && w.op === 'write' && w.busTiming === 'timing model')!;
     expect(write.wire.pages).toBe(write.bytes / 64);
     expect(write.wire.limitUs).toBeGreaterThanOrEqual(write.wire.pages * 5000);
