@@ -159,6 +159,11 @@ export function formatResult(r: BenchResult): string {
     out.push('', `10. Tails: ${t.path}, ${t.reads} reads: median ${us(t.us.median)}, p90 ${us(t.us.p90)}, p99 ${us(t.us.p99)}, p99.9 ${us(t.us.p999)}, max ${us(t.us.max)}`);
     out.push(`    reads over 10x the median: ${t.slow}; during a GC of the worker ${t.slowDuringWorkerGc}, of the kernel ${t.slowDuringKernelGc}, neither ${t.slowOther} (GCs: worker ${t.workerGcs}, kernel ${t.kernelGcs})`);
   }
+  if (r.wake) {
+    const w = r.wake;
+    out.push('', `4b. Waking a thread asleep in Atomics.wait (a notify that finds no sleeper: ${us(w.notifyNoWaiterUs.median)} µs)`);
+    out.push(table(['asleep for', "notifier's cost", 'p90', 'wake-up latency', 'p90', 'n'], w.points.map((x) => [`${us(x.gapUs)} µs`, us(x.notifyUs.median), us(x.notifyUs.p90), us(x.latencyUs.median), us(x.latencyUs.p90), String(x.notifyUs.n)]), 1));
+  }
   if (r.rss) {
     out.push('', `11. RSS with idle ${r.rss.confined ? 'confined ' : ''}driver threads: ${r.rss.threads.map((n, i) => `${n}: ${r.rss!.rssMiB[i]!.toFixed(1)} MiB`).join(', ')}; ${r.rss.perThreadMiB.toFixed(1)} MiB per thread`);
   }

@@ -8,6 +8,7 @@
 import type { Summary } from './stats';
 import type { ColdStart } from './suites/cli';
 import type { RssResult } from './suites/rss';
+import type { WakeResult } from './suites/wake';
 import type { ScalePoint } from './suites/scale';
 import type { SerprogResult } from './suites/serprog';
 import type { TailsResult } from './suites/tails';
@@ -89,6 +90,8 @@ export interface BenchResult {
   readonly scale: readonly (ScalePoint & { readonly ranOn: RanOn })[];
   readonly tails: readonly (TailsResult & { readonly ranOn: RanOn })[];
   readonly rss?: (RssResult & { readonly ranOn: RanOn }) | undefined;
+  /** What waking a sleeping thread costs on this machine (bench/suites/wake.ts). */
+  readonly wake?: (WakeResult & { readonly ranOn: RanOn }) | undefined;
   readonly cli?: (ColdStart & { readonly ranOn: RanOn }) | undefined;
   readonly serprog?: (SerprogResult & { readonly ranOn: RanOn }) | undefined;
   /** Suites that could not run here, and why. */

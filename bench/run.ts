@@ -38,6 +38,7 @@ import { checkSyscallsPerTransaction, driverSuite, inKernelName } from './suites
 import { idleSuite } from './suites/idle';
 import { librarySuite } from './suites/library';
 import { rssSuite, type RssResult } from './suites/rss';
+import { wakeSuite, type WakeResult } from './suites/wake';
 import { type ScalePoint, scaleSuite } from './suites/scale';
 import { serprogSuite, serprogUnavailable, type SerprogResult } from './suites/serprog';
 import { syscallSuite } from './suites/syscall';
@@ -54,7 +55,7 @@ class RestoreFailed extends Error {
   }
 }
 
-export const SUITES = ['idle', 'syscall', 'driver', 'library', 'wholepart', 'growth', 'scale', 'tails', 'rss', 'cli', 'serprog'] as const;
+export const SUITES = ['idle', 'wake', 'syscall', 'driver', 'library', 'wholepart', 'growth', 'scale', 'tails', 'rss', 'cli', 'serprog'] as const;
 type Suite = (typeof SUITES)[number];
 
 const USAGE = `usage: node dist/bench/run.js [options]   (npm run bench -- [options])
@@ -80,13 +81,13 @@ const USAGE = `usage: node dist/bench/run.js [options]   (npm run bench -- [opti
  */
 const PARAMS = {
   full: {
-    rounds: 6, perCall: 5_000, blocks: 10, blockSize: 500, warmup: 500, driverReps: 250, driverWarmup: 2000, driverPrime: 300, libraryReps: 150, libraryWarmup: 10, idleMs: 1_000,
+    rounds: 6, perCall: 5_000, blocks: 10, blockSize: 500, warmup: 500, driverReps: 250, driverWarmup: 2000, driverPrime: 300, libraryReps: 150, libraryWarmup: 10, idleMs: 1_000, wakeSamples: 300,
     wpRounds: 3, wpReadReps: 10, wpWriteReps: 3, wpReadWarmup: 50, wpWriteWarmup: 1, wpTimedReadReps: 3, wpTimedReadWarmup: 1, wpTimedWriteReps: 1, wpTimedWriteBytes: 32768,
     growthRounds: 3, growthReps: 200, growthMinReps: 10, growthWarmup: 500, scaleWindowMs: 1_000, scaleWarmup: 300, scaleRounds: 3, tailsReps: 20_000, cliRuns: 10,
     serprogRounds: 3, serprogOpens: 9, serprogOpReps: 300, serprogReadReps: 10,
   },
   quick: {
-    rounds: 2, perCall: 1_000, blocks: 5, blockSize: 200, warmup: 200, driverReps: 30, driverWarmup: 200, driverPrime: 100, libraryReps: 20, libraryWarmup: 3, idleMs: 1_000,
+    rounds: 2, perCall: 1_000, blocks: 5, blockSize: 200, warmup: 200, driverReps: 30, driverWarmup: 200, driverPrime: 100, libraryReps: 20, libraryWarmup: 3, idleMs: 1_000, wakeSamples: 50,
     wpRounds: 1, wpReadReps: 3, wpWriteReps: 1, wpReadWarmup: 10, wpWriteWarmup: 1, wpTimedReadReps: 1, wpTimedReadWarmup: 0, wpTimedWriteReps: 1, wpTimedWriteBytes: 1024,
     growthRounds: 1, growthReps: 30, growthMinReps: 3, growthWarmup: 50, scaleWindowMs: 300, scaleWarmup: 100, scaleRounds: 1, tailsReps: 3_000, cliRuns: 3,
     serprogRounds: 1, serprogOpens: 2, serprogOpReps: 50, serprogReadReps: 3,
@@ -239,6 +240,7 @@ async function run(o: Options): Promise<{ result: BenchResult; restored: Restore
   let scale: ScalePoint[] = [];
   const tails: TailsResult[] = [];
   let rss: RssResult | undefined;
+  let wake: WakeResult | undefined;
   let cli: ColdStart | undefined;
   let serprog: SerprogResult | undefined;
   let idle: BenchResult['idle'] = [];
@@ -250,6 +252,10 @@ async function run(o: Options): Promise<{ result: BenchResult; restored: Restore
       progress('idle CPU');
       const board = target.custom ? target.boardFile : join(packageRoot(), 'dts', 'mock.dts');
       idle = await idleSuite({ file: board, includeDirs: target.includeDirs, serialPort: o.port }, mode === 'quick' ? ['sync'] : ['sync', 'port'], p.idleMs, checks);
+    }
+    if (has('wake')) {
+      progress('wake-up cost');
+      wake = await wakeSuite(p.wakeSamples);
     }
     if (has('syscall') || has('driver')) {
       await withKernel(target, o.port, async (k) => {
@@ -362,6 +368,7 @@ async function run(o: Options): Promise<{ result: BenchResult; restored: Restore
     scale: scale.map((s) => ({ ...s, ranOn: scaleOn })),
     tails: tails.map((t) => ({ ...t, ranOn: ranOn(target, timing, first) })),
     rss: rss ? { ...rss, ranOn: scaleOn } : undefined,
+    wake: wake ? { ...wake, ranOn: { board: 'none (two threads of this process)', busTiming: 'software only', node: process.version, cpu: cpuModel() } } : undefined,
     cli: cli ? { ...cli, ranOn: ranOn(target.custom ? target : { ...target, board: 'dts/mock.dts (the CLI default)' }, timing, target.custom ? first : undefined) } : undefined,
     serprog: serprog ? { ...serprog, ranOn: { board: serprog.board, device: 'eeprom0', backend: 'serprog', busTiming: 'hardware', node: process.version, cpu: cpuModel() } } : undefined,
     skipped,

@@ -32,12 +32,12 @@ function wellFormedSummary(r: Row): void {
   expect(s.p99).toBeLessThanOrEqual(s.max);
 }
 
-describe('npm run bench --quick --json (syscall, driver, library and idle suites)', () => {
+describe('npm run bench --quick --json (syscall, driver, library, idle and wake-up suites)', () => {
   let result: BenchResult;
 
   beforeAll(() => {
     ensureBuilt();
-    result = runBench(['--no-charts', '--only', 'idle,syscall,driver,library'], 240_000);
+    result = runBench(['--no-charts', '--only', 'idle,wake,syscall,driver,library'], 240_000);
   }, 300_000);
 
   it('identifies the run and the machine', () => {
@@ -101,6 +101,17 @@ describe('npm run bench --quick --json (syscall, driver, library and idle suites
     for (const s of result.idle) expect(s.driverThreads).toBeGreaterThan(0);
     expect(result.checks.length).toBeGreaterThan(0);
     expect(result.checks.filter((c) => !c.ok)).toEqual([]);
+  });
+
+  it('measures what waking a sleeping thread costs, after a short and a long sleep', () => {
+    const w = result.wake!;
+    expect(w.points.map((x) => x.gapUs)).toEqual([50, 2000]);
+    for (const x of w.points) {
+      expect(x.notifyUs.n).toBe(50);
+      // the acknowledgement comes after the notify returned
+      expect(x.latencyUs.median).toBeGreaterThanOrEqual(x.notifyUs.median);
+    }
+    expect(w.notifyNoWaiterUs.n).toBe(50);
   });
 });
 
