@@ -11,8 +11,9 @@
  * retried on `EREMOTEIO` until the node's timeout (then `ETIMEDOUT`). After each page the driver
  * sleeps most of the cycle time it measured on the previous pages, so a page costs about two
  * transfers, not dozens; an acknowledge at the first try only bounds the cycle, so the estimate
- * then shrinks, and a part that is ready at once is not slept for at all. The last page is waited for before `write` returns: the read-back of
- * `verify` doubles as the poll; without verify a word-address-only "dummy write" polls.
+ * then shrinks, and a part that is ready at once is not slept for at all. The last page is waited
+ * for before `write` returns: the read-back of `verify` doubles as the poll; without verify a
+ * word-address-only "dummy write" polls.
  */
 import { HilError } from '../abi/errno';
 import type { At24Config } from '../abi/device-config';
