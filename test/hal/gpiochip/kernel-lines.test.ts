@@ -118,18 +118,23 @@ it('HOLD asserted by the kernel pauses the chip: reads see a chip that does not 
 
 it('Ctrl-C during a write stops after the page in flight with WP asserted', async () => {
   const data = Buffer.alloc(4096, 0x5a).toString('hex');
+  let interruptedAt: number | undefined;
   const r = await runCli(['--board', BOARD, 'write', 'eeprom0', '0', '--hex', data, '--yes'], {
     env: env(),
     onSpawn: (child) => {
       const t = setInterval(() => {
         if (events(server.log).includes('WRITE')) {
           clearInterval(t);
+          interruptedAt = performance.now();
           child.kill('SIGINT');
         }
       }, 5);
+      child.once('close', () => clearInterval(t));
     },
+    // A process that has not ended by then is stopped, so that the failure shows what it printed.
+    kill: { signal: 'SIGKILL', afterMs: 25_000 },
   });
-  expect(r.code).toBe(130);
+  expect({ code: r.code, signal: r.signal, interrupted: interruptedAt !== undefined, stderr: r.stderr }).toMatchObject({ code: 130 });
   expect(server.lineLevel(CHIP, WP)).toBe(0);
   const ev = events(server.log);
   const lastAsserted = ev.lastIndexOf('wp=0');
