@@ -274,26 +274,16 @@ async function run(o: Options): Promise<{ result: BenchResult; restored: Restore
       await librarySuite({ rounds: p.rounds, reps: p.libraryReps, warmup: p.libraryWarmup, device: first.name, ops }, { file: target.boardFile, includeDirs: target.includeDirs, serialPort: o.port, concurrent: target.simulated }, samples);
     }
     if (has('wholepart')) {
-      const wp = {
-        rounds: p.wpRounds,
-        readReps: p.wpReadReps,
-        writeReps: p.wpWriteReps,
-        readWarmup: p.wpReadWarmup,
-        writeWarmup: p.wpWriteWarmup,
-        timedReadReps: p.wpTimedReadReps,
-        timedReadWarmup: p.wpTimedReadWarmup,
-        timedWriteReps: p.wpTimedWriteReps,
-        timedWriteBytes: p.wpTimedWriteBytes,
-        placements: ALL_PLACEMENTS,
-      };
+      const untimedCounts = { readReps: p.wpReadReps, readWarmup: p.wpReadWarmup, writeReps: p.wpWriteReps, writeWarmup: p.wpWriteWarmup, maxWriteBytes: Number.POSITIVE_INFINITY };
+      const timedCounts = { readReps: p.wpTimedReadReps, readWarmup: p.wpTimedReadWarmup, writeReps: p.wpTimedWriteReps, writeWarmup: 0, maxWriteBytes: p.wpTimedWriteBytes };
       progress(`whole part, ${target.custom ? timing : 'no timing model'}`);
       // A real bus takes real time: a board file gets the timed board's counts.
-      const onBoard = target.custom ? { readReps: p.wpTimedReadReps, writeReps: p.wpTimedWriteReps, readWarmup: p.wpTimedReadWarmup, writeWarmup: 0 } : {};
-      wholePart.push(...(await wholePartSuite(target, target.boardFile, target.custom ? timing : 'software only', { ...wp, ...onBoard }, writable)));
+      const wp = { rounds: p.wpRounds, placements: ALL_PLACEMENTS, counts: target.custom ? timedCounts : untimedCounts };
+      wholePart.push(...(await wholePartSuite(target, target.boardFile, target.custom ? timing : 'software only', wp, writable)));
       if (!target.custom) {
         progress('whole part, timing model');
         const timed = (await describeTarget(benchBoardFile(true))).target;
-        wholePart.push(...(await wholePartSuite({ ...timed, board: `${target.board}, timing model on` }, benchBoardFile(true), 'timing model', wp, writable)));
+        wholePart.push(...(await wholePartSuite({ ...timed, board: `${target.board}, timing model on` }, benchBoardFile(true), 'timing model', { ...wp, counts: timedCounts }, writable)));
       }
     }
     if (has('growth')) {

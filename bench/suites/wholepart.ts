@@ -58,22 +58,23 @@ export interface GrowthSeries {
   readonly ranOn: RanOn;
 }
 
+/**
+ * What each placement's program runs: timed operations, and untimed ones before them (warm-up:
+ * enough to carry a fresh worker past its cold start, the JIT and both sides' polling windows).
+ * A bus that takes real time (the timing model, a real chip) gets fewer of both.
+ */
+export interface WholePartCounts {
+  readonly readReps: number;
+  readonly readWarmup: number;
+  readonly writeReps: number;
+  readonly writeWarmup: number;
+  /** Longest write (every page costs a write cycle on a timed bus). */
+  readonly maxWriteBytes: number;
+}
+
 export interface WholePartParams {
   readonly rounds: number;
-  readonly readReps: number;
-  readonly writeReps: number;
-  /**
-   * Untimed operations before the timed ones, in each fresh program: enough to carry a worker
-   * past its cold start (the JIT, both sides' polling windows), as the driver suite does.
-   */
-  readonly readWarmup: number;
-  readonly writeWarmup: number;
-  /** Timed board: reps and warm-up of reads and writes (their wire time and write cycles are long). */
-  readonly timedReadWarmup: number;
-  readonly timedReadReps: number;
-  readonly timedWriteReps: number;
-  /** Longest write on the timed board (the whole part in a full run). */
-  readonly timedWriteBytes: number;
+  readonly counts: WholePartCounts;
   readonly placements: readonly PlacementKey[];
 }
 
@@ -174,13 +175,12 @@ export async function wholePartSuite(
   p: WholePartParams,
   writable: WriteRanges,
 ): Promise<WholePartRow[]> {
-  const timed = busTiming !== 'software only';
+  const c = p.counts;
   const jobsOf = (d: BenchDevice): CallJob[] => {
-    const jobs: CallJob[] = [{ op: 'read', offset: 0, len: d.size, reps: timed ? p.timedReadReps : p.readReps, warmup: timed ? p.timedReadWarmup : p.readWarmup }];
+    const jobs: CallJob[] = [{ op: 'read', offset: 0, len: d.size, reps: c.readReps, warmup: c.readWarmup }];
     const w = writable.get(d.name);
-    if (w && !d.readOnly && (!timed || p.timedWriteReps > 0)) {
-      const len = timed ? Math.min(w.length, p.timedWriteBytes) : w.length;
-      jobs.push({ op: 'write', offset: w.offset, len, reps: timed ? p.timedWriteReps : p.writeReps, warmup: timed ? 0 : p.writeWarmup });
+    if (w && !d.readOnly && c.writeReps > 0) {
+      jobs.push({ op: 'write', offset: w.offset, len: Math.min(w.length, c.maxWriteBytes), reps: c.writeReps, warmup: c.writeWarmup });
     }
     return jobs;
   };
@@ -240,7 +240,8 @@ export interface GrowthParams {
 /** Reads of growing size on the target's first device, in every placement; a line fitted per placement. */
 export async function growthSuite(target: BenchTarget, boardFile: string, busTiming: BusTiming, d: BenchDevice, p: GrowthParams): Promise<GrowthSeries[]> {
   const sizes = [...GROWTH_SIZES.filter((n) => n < d.size), d.size];
-  const scaled = (n: number, len: number): number => Math.max(p.minReps, Math.round(n * Math.min(1, 256 / len)));
+  // Fewer for larger reads, down to a floor: minReps, or the whole warm-up when that is smaller.
+  const scaled = (n: number, len: number): number => Math.max(Math.min(n, p.minReps), Math.round(n * Math.min(1, 256 / len)));
   const jobs: CallJob[] = sizes.map((len) => ({ op: 'read', offset: 0, len, reps: scaled(p.reps, len), warmup: scaled(p.warmup, len) }));
   const acc = await runMatrix(boardFile, target.includeDirs, [d], (x) => (x.name === d.name ? jobs : []), p.placements, p.rounds);
   const out: GrowthSeries[] = [];
